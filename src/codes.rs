@@ -1,0 +1,116 @@
+//! Stable diagnostic codes and the explanation `sleuthc explain CODE` prints.
+//! A test checks that every code has one.
+
+use serde::Serialize;
+
+macro_rules! codes {
+    ($( $variant:ident = $code:literal, $title:literal, $explain:literal; )*) => {
+        /// A stable diagnostic code.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        pub enum Code { $( $variant, )* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$variant => $code, )* }
+            }
+
+            /// A short title.
+            pub fn title(self) -> &'static str {
+                match self { $( Code::$variant => $title, )* }
+            }
+
+            /// The long explanation, with an example and the fix.
+            pub fn explain(self) -> &'static str {
+                match self { $( Code::$variant => $explain, )* }
+            }
+
+            pub fn parse(s: &str) -> Option<Code> {
+                let s = s.trim().to_ascii_uppercase();
+                Code::ALL.iter().copied().find(|c| c.as_str() == s)
+            }
+        }
+    };
+}
+
+codes! {
+    Syntax = "E0001", "syntax error",
+        "The file does not follow the grammar of `.sleuth`. The caret points at the first\ntoken that could not be read, and the message lists what was expected there.\n\n    stack web {\n      let x = \n    }              # error: expected an expression\n";
+    UseEquals = "E0002", "`:` used where `=` is expected",
+        "Properties, fields, `let` and `output` are assigned with `=`. `:` is for types\n(`param x: Int`) and named call arguments (`vpc(cidr: \"10.0.0.0/16\")`).\n\n    resource b: AWS::S3::Bucket { BucketName: \"x\" }   # write BucketName = \"x\"\n";
+    BadEscape = "E0003", "unknown escape sequence",
+        "Strings know the escapes `\\n`, `\\t`, `\\\"`, `\\\\` and `\\$` (a literal `$`).\nAny other backslash sequence is an error so that Windows paths and regular\nexpressions are not silently changed. In `\"\"\"` strings backslashes are literal.\n";
+    TooDeep = "E0004", "input nested too deeply or too large",
+        "The parser limits nesting depth and work so that a malformed or hostile file\ncannot exhaust the stack or hang the compiler. Flatten the expression, or split\nthe file.\n";
+    InvalidUtf8 = "E0005", "source is not UTF-8",
+        "`.sleuth` files are UTF-8 text. Re-save the file as UTF-8.\n";
+    UnknownName = "E0100", "unknown name",
+        "A name was used that is not defined in scope. In a stack or component the names in\nscope are: `let` bindings, resources, `for` variables, component parameters, params,\nimported components, stacks, `app`, `env`, `region` and `aws`.\n\n    output id = vcp.ref      # did you mean `vpc`?\n";
+    Duplicate = "E0101", "defined twice",
+        "Two declarations have the same name in one scope: two stacks, two resources of a\nstack or component, two environments, two params. Rename one of them; logical IDs are\nderived from names, so every name in a scope must be unique.\n";
+    UnknownImport = "E0102", "unknown module or import",
+        "An import names a standard-library module or a component that does not exist, or a\nfile that cannot be read. `sleuthc` embeds the standard library: `std.network`,\n`std.iam`, `std.secrets`, `std.compute`, `std.monitoring`, `std.ops`, `std.backup`.\n";
+    ImportCycle = "E0103", "import cycle",
+        "Files import each other in a circle. Move the shared components into a third file\nthat both import.\n";
+    EnvField = "E0104", "environment field missing, unknown or mistyped",
+        "Every environment must set `account`, `regions` and every field of the `fields`\nschema that has no default, and nothing else. The error points at the environment that\nhas it wrong.\n\n    environments {\n      fields { instance_type: String }\n      env dev { account = \"111111111111\", regions = [\"us-east-2\"] }   # missing instance_type\n    }\n";
+    MissingItem = "E0105", "required item missing",
+        "A program needs an `app` and an `environments` block, and at least one stack to\nbuild. Parameters without a default need a value from `--param name=value`.\n";
+    TypeMismatch = "E0200", "type mismatch",
+        "A value does not have the type the place it flows into expects: a component\nparameter, an environment field, a param, or an operator's operand.\n\n    let n = 1 + \"2\"         # Int + String\n";
+    BadRegion = "E0201", "not an AWS region",
+        "A `Region` must be one of the regions CloudFormation knows (the list comes from the\nembedded resource schemas). The help suggests the closest one.\n";
+    BadCidr = "E0202", "invalid CIDR block",
+        "A `Cidr` is an IPv4 block `a.b.c.d/n` with 0 <= n <= 32 and no bits set after the\nprefix (`10.0.0.1/16` is rejected: did you mean `10.0.0.0/16`?).\n";
+    BadAccount = "E0203", "invalid AWS account id",
+        "An `AccountId` is exactly 12 digits, written as a string so leading zeros survive.\n";
+    BadDuration = "E0204", "invalid duration",
+        "Durations are an integer with a unit: `30s`, `5m`, `2h`, `7d`.\n";
+    NotInEnum = "E0205", "value not allowed",
+        "The value is not one of the values the type allows (a string enum such as\n`\"ALL\" | \"ACCEPT\" | \"REJECT\"`).\n";
+    BadArguments = "E0206", "wrong arguments",
+        "A component was called with an argument it does not declare, without one it\nrequires, or a built-in was called with the wrong number of arguments. Components take\nnamed arguments: `vpc(cidr: \"10.0.0.0/16\")`.\n";
+    DeployTime = "E0207", "deploy-time value where a compile-time value is needed",
+        "Some values are only known when CloudFormation deploys the stack: a `Ref`, a\n`GetAtt`, a value imported from another stack, an SSM parameter. They can flow into\nresource properties and outputs, but cannot decide an `if`, drive a `for`, form a\nresource key, a name or a region, because `sleuthc` decides those while compiling.\n\n    if network.vpc_id == \"vpc-1\" { ... }   # vpc_id is only known at deploy time\n\nDecide on something known at compile time instead: `env.name`, an environment field,\na param.\n";
+    SecretLeak = "E0208", "secret would be exposed",
+        "A `Secret` compiles to a dynamic reference that CloudFormation resolves without\nshowing it. It may only be passed to resource properties (or to component parameters\nof type `Secret`). Outputs, tags, user data, metadata, interpolated strings and plain\n`String` parameters would put it in clear text where anyone who can describe the stack\nor instance can read it.\n\nPass the secret's ARN instead and read the value at run time, e.g.\n`aws secretsmanager get-secret-value --secret-id ${secret.ref}`.\n";
+    BadOperand = "E0209", "invalid operation",
+        "An operator, index or field access does not apply to the value: indexing past the\nend of a list, a field that a record does not have, a division of strings.\n";
+    UnknownResourceType = "E0300", "unknown CloudFormation resource type",
+        "The resource type is not in the CloudFormation resource schemas embedded in\n`sleuthc` (from cfn-lint). Check the spelling; the help suggests the closest type.\n";
+    UnknownProperty = "E0301", "unknown property",
+        "The property is not part of the resource type's schema (property names are\ncase-sensitive PascalCase). Lowercase keys are resource options: `depends_on`,\n`deletion_policy`, `update_replace_policy`, `metadata`.\n";
+    MissingProperty = "E0302", "missing required property",
+        "The resource type's schema requires this property.\n";
+    PropertyType = "E0303", "property has the wrong type",
+        "The value does not have the shape the resource schema requires: a string where\na list is needed, a record where a string is needed, and so on.\n";
+    PropertyEnum = "E0304", "property value not allowed",
+        "The resource schema allows only specific values for this property.\n";
+    UnknownAttribute = "E0305", "unknown GetAtt attribute",
+        "`r.Name` compiles to `Fn::GetAtt [r, Name]`; the resource type has no such\nattribute. `r.ref` is the resource's `Ref`.\n";
+    NotInRegion = "E0306", "resource type not available in region",
+        "The resource type is not offered in one of the regions an environment deploys\nto. Move the resource behind `if region != \"...\"`, or deploy that stack elsewhere.\n";
+    BadResourceOption = "E0307", "invalid resource option",
+        "Lowercase keys in a resource body are options: `depends_on` (a list of resources\nin the same body), `deletion_policy` and `update_replace_policy` (`Delete`, `Retain`,\n`Snapshot`, and `RetainExceptOnCreate` for deletion), `metadata` (a record).\n";
+    StackCycle = "E0401", "stacks depend on each other in a cycle",
+        "Stack A reads an output of stack B while B (directly or through others) reads an\noutput of A. CloudFormation cannot deploy either first. Move the shared resource into\na third stack that both read.\n";
+    UnknownOutput = "E0402", "unknown stack or component output",
+        "The stack or component instance has no output with that name.\n";
+    TooManyResources = "E0500", "too many resources in a template",
+        "A CloudFormation template holds at most 500 resources. Split the stack.\n";
+    TooManyOutputs = "E0501", "too many outputs in a template",
+        "A CloudFormation template holds at most 200 outputs.\n";
+    TooManyParameters = "E0502", "too many parameters in a template",
+        "A CloudFormation template holds at most 200 parameters.\n";
+    TemplateTooLarge = "E0503", "template too large",
+        "A template body passed inline is at most 51,200 bytes; one uploaded to S3 at most\n1 MB. `sleuthc` marks templates over 51,200 bytes for S3 upload in the manifest\nand rejects those over 1 MB. Split the stack.\n";
+    NameTooLong = "E0504", "name too long",
+        "Logical IDs are at most 255 characters, stack names 128, export names 255. Use\nshorter names for stacks, components or resources.\n";
+    TooManyDynamicRefs = "E0505", "too many dynamic references",
+        "A template may contain at most 60 dynamic references (`{{resolve:...}}`).\n";
+    DuplicateExport = "E0506", "export name used twice",
+        "Export names must be unique in an account and region.\n";
+    LogicalIdClash = "E0600", "two resources get the same logical ID",
+        "Logical IDs are derived from the declaration path in PascalCase; two different\npaths produced the same ID (`my_bucket` and `myBucket` both give `MyBucket`). Rename\none of them.\n";
+}

@@ -1,0 +1,453 @@
+//! Resource properties: evaluated values checked against the CloudFormation schema
+//! shape and converted to template JSON in one pass; tags; resource options.
+
+use indexmap::IndexMap;
+use serde_json::{json, Value as Json};
+
+use super::env::{AppInfo, EnvInfo};
+use super::value::{ResourceRef, Value};
+use super::CfnResource;
+use crate::codes::Code;
+use crate::diagnostics::{did_you_mean, Diagnostic};
+use crate::schema::{ResourceSchema, SchemaDb, Shape, Tagging};
+use crate::span::Span;
+use crate::syntax::ast::{self, Expr, ExprKind};
+
+pub struct Built {
+    pub resource: Option<CfnResource>,
+    pub diags: Vec<Diagnostic>,
+}
+
+/// Why a value does not fit a schema shape, at a path inside the property.
+struct PropError {
+    code: Code,
+    path: String,
+    message: String,
+    help: Option<String>,
+    origin: Option<(Span, String)>,
+}
+
+pub fn build_resource(
+    r: &ast::Resource,
+    rr: &ResourceRef,
+    values: Vec<(&ast::Entry, Value)>,
+    region: &str,
+    env: Option<&EnvInfo>,
+    app: Option<&AppInfo>,
+) -> Built {
+    let mut diags = Vec::new();
+    let db = SchemaDb::embedded();
+    // Unknown types were reported by the static check.
+    let Some(schema) = db.resource(&r.type_name.node) else { return Built { resource: None, diags } };
+    if !region.is_empty() && !schema.available_in(db, region) {
+        diags.push(
+            Diagnostic::error(Code::NotInRegion, r.type_name.span, format!("`{}` is not available in {region}", r.type_name.node))
+                .with_label(format!("not offered in {region}"))
+                .with_help(format!("guard it with `if region != \"{region}\" {{ ... }}` or deploy this stack to other regions")),
+        );
+    }
+    let mut res = CfnResource {
+        type_name: r.type_name.node.clone(),
+        properties: IndexMap::new(),
+        depends_on: Vec::new(),
+        deletion_policy: None,
+        update_replace_policy: None,
+        metadata: None,
+        span: r.span,
+    };
+    let mut user_tags: Option<(Value, Span)> = None;
+    for (entry, value) in values {
+        let key = entry.key.node.as_str();
+        if value.is_error() {
+            continue;
+        }
+        if !schema.properties.contains_key(key) && key.starts_with(|c: char| c.is_ascii_lowercase()) {
+            option(&mut res, entry, value, &mut diags);
+            continue;
+        }
+        let Some(shape) = schema.properties.get(key) else { continue };
+        if matches!(value, Value::None) {
+            continue;
+        }
+        if key == "UserData" || key.ends_with("UserData") {
+            if let Some(s) = value.secret_part() {
+                diags.push(secret_in(entry.value.span, "user data", "anyone who can describe the instance can read user data", s.origin, &s.what));
+                continue;
+            }
+        }
+        if tag_property(schema) == Some(key) {
+            user_tags = Some((value, entry.value.span));
+            continue;
+        }
+        match to_cfn(&value, shape, key) {
+            Ok(json) => {
+                res.properties.insert(key.to_string(), json);
+            }
+            Err(e) => diags.push(prop_diag(e, &entry.value, &r.type_name.node)),
+        }
+    }
+    if let Some(tags) = tags(schema, env, app, user_tags, &mut diags) {
+        let prop = tag_property(schema).unwrap_or("Tags").to_string();
+        res.properties.insert(prop, tags);
+    }
+    let _ = rr;
+    Built { resource: Some(res), diags }
+}
+
+fn tag_property(schema: &ResourceSchema) -> Option<&str> {
+    match &schema.tagging {
+        Tagging::List { property } | Tagging::Map { property } => Some(property.as_str()),
+        Tagging::None => None,
+    }
+}
+
+fn secret_in(span: Span, place: &str, why: &str, origin: Span, what: &str) -> Diagnostic {
+    Diagnostic::error(Code::SecretLeak, span, format!("a Secret cannot be used in {place}"))
+        .with_label(why.to_string())
+        .with_secondary(origin, format!("{what} comes from here"))
+        .with_help("pass the secret's ARN and read the value at run time, e.g. `aws secretsmanager get-secret-value --secret-id ...`")
+}
+
+/// The resource options: `depends_on`, `deletion_policy`, `update_replace_policy`, `metadata`.
+fn option(res: &mut CfnResource, entry: &ast::Entry, value: Value, diags: &mut Vec<Diagnostic>) {
+    let span = entry.value.span;
+    match entry.key.node.as_str() {
+        "depends_on" => {
+            let items = match value {
+                Value::List(xs) => xs,
+                other => vec![other],
+            };
+            for item in items {
+                match item {
+                    Value::Resource(r) => {
+                        if !res.depends_on.contains(&r.logical_id) {
+                            res.depends_on.push(r.logical_id);
+                        }
+                    }
+                    Value::ResourceMap(m) => {
+                        for r in m.into_values() {
+                            if !res.depends_on.contains(&r.logical_id) {
+                                res.depends_on.push(r.logical_id);
+                            }
+                        }
+                    }
+                    Value::Error => {}
+                    other => diags.push(
+                        Diagnostic::error(Code::BadResourceOption, span, format!("`depends_on` lists resources, found {}", other.describe()))
+                            .with_label("expected resources of this body")
+                            .with_help("name the resources directly: `depends_on = [gateway_attachment]`"),
+                    ),
+                }
+            }
+        }
+        key @ ("deletion_policy" | "update_replace_policy") => {
+            let allowed: &[&str] = if key == "deletion_policy" {
+                &["Delete", "Retain", "RetainExceptOnCreate", "Snapshot"]
+            } else {
+                &["Delete", "Retain", "Snapshot"]
+            };
+            match value {
+                Value::Str(s) if allowed.contains(&s.as_str()) => {
+                    if key == "deletion_policy" {
+                        res.deletion_policy = Some(s);
+                    } else {
+                        res.update_replace_policy = Some(s);
+                    }
+                }
+                other => {
+                    let shown = if let Value::Str(s) = &other { format!("\"{s}\"") } else { other.describe() };
+                    let mut d = Diagnostic::error(Code::BadResourceOption, span, format!("`{key}` must be one of {}, found {shown}", allowed.join(", ")))
+                        .with_label("invalid policy");
+                    if let Value::Str(s) = &other {
+                        if let Some(best) = did_you_mean(s, allowed.iter().copied()) {
+                            d = d.with_help(format!("did you mean \"{best}\"?"));
+                        }
+                    }
+                    diags.push(d);
+                }
+            }
+        }
+        "metadata" => {
+            if let Some(s) = value.secret_part() {
+                diags.push(secret_in(span, "metadata", "metadata is readable in clear text", s.origin, &s.what));
+                return;
+            }
+            match to_cfn(&value, &Shape::Json, "metadata") {
+                Ok(j @ Json::Object(_)) => res.metadata = Some(j),
+                _ => diags.push(Diagnostic::error(Code::BadResourceOption, span, "`metadata` must be a record").with_label("expected `{ ... }`")),
+            }
+        }
+        // Unknown options were reported by the static check.
+        _ => {}
+    }
+}
+
+/// App tags, then `Environment`, then the resource's own tags (which win).
+fn tags(schema: &ResourceSchema, env: Option<&EnvInfo>, app: Option<&AppInfo>, user: Option<(Value, Span)>, diags: &mut Vec<Diagnostic>) -> Option<Json> {
+    let prop = tag_property(schema)?;
+    let mut merged: IndexMap<String, Json> = IndexMap::new();
+    if let Some(app) = app {
+        for (k, v) in &app.tags {
+            merged.insert(k.clone(), Json::String(v.clone()));
+        }
+    }
+    if let Some(env) = env {
+        merged.insert("Environment".into(), Json::String(env.name.clone()));
+    }
+    if let Some((value, span)) = user {
+        if let Some(s) = value.secret_part() {
+            diags.push(secret_in(span, "a tag", "tags are visible to anyone who can list resources", s.origin, &s.what));
+        } else {
+            match value {
+                Value::Record(m) => {
+                    for (k, v) in m {
+                        match to_cfn(&v, &Shape::String, &k) {
+                            Ok(j) => {
+                                merged.shift_remove(&k);
+                                merged.insert(k, j);
+                            }
+                            Err(_) => diags.push(
+                                Diagnostic::error(Code::PropertyType, span, format!("tag `{k}` must be a string, found {}", v.describe()))
+                                    .with_label("tag values are strings"),
+                            ),
+                        }
+                    }
+                }
+                other => diags.push(
+                    Diagnostic::error(Code::PropertyType, span, format!("`{prop}` takes a record of tags, found {}", other.describe()))
+                        .with_label("expected `{ Key = \"value\" }`")
+                        .with_note("sleuthc writes tags in the form the resource type wants (a Key/Value list or a map)"),
+                ),
+            }
+        }
+    }
+    if merged.is_empty() {
+        return None;
+    }
+    match &schema.tagging {
+        Tagging::Map { .. } => Some(Json::Object(merged.into_iter().collect())),
+        Tagging::List { .. } => {
+            // Some list forms require more fields per tag (Auto Scaling: PropagateAtLaunch).
+            let extra_required: Vec<String> = match schema.properties.get(prop) {
+                Some(Shape::List(item)) => match item.as_ref() {
+                    Shape::Object { required, .. } => required.iter().filter(|k| *k != "Key" && *k != "Value").cloned().collect(),
+                    _ => Vec::new(),
+                },
+                _ => Vec::new(),
+            };
+            let list = merged
+                .into_iter()
+                .map(|(k, v)| {
+                    let mut o = serde_json::Map::new();
+                    o.insert("Key".into(), Json::String(k));
+                    o.insert("Value".into(), v);
+                    for extra in &extra_required {
+                        o.insert(extra.clone(), Json::Bool(true));
+                    }
+                    Json::Object(o)
+                })
+                .collect();
+            Some(Json::Array(list))
+        }
+        Tagging::None => None,
+    }
+}
+
+/// Converts a value to template JSON, checking it against the schema shape.
+fn to_cfn(v: &Value, shape: &Shape, path: &str) -> Result<Json, PropError> {
+    let err = |code: Code, message: String| PropError { code, path: path.to_string(), message, help: None, origin: None };
+    let mismatch = || err(Code::PropertyType, format!("`{path}` expects {}, found {}", shape.describe(), v.describe()));
+    match (v, shape) {
+        (Value::Deploy(_), _) => match v {
+            Value::Deploy(d) => Ok(d.json.clone()),
+            _ => Err(mismatch()),
+        },
+        (Value::Secret(d), Shape::String | Shape::Json) => Ok(d.json.clone()),
+        (Value::Secret(d), Shape::Union(alts)) if alts.iter().any(|a| matches!(a, Shape::String)) => Ok(d.json.clone()),
+        (Value::Secret(d), _) => Err(PropError { origin: Some((d.origin, d.what.clone())), ..err(Code::SecretLeak, format!("a Secret cannot be used as {}", shape.describe())) }),
+        (Value::Resource(r), _) => Err(PropError {
+            help: Some(format!("use `{}.ref` for its Ref, or an attribute such as `{}.Arn`", r.name, r.name)),
+            ..mismatch()
+        }),
+        (_, Shape::Union(alts)) => {
+            let preferred = alts.iter().find(|a| kind_matches(v, a)).or(alts.first());
+            match preferred {
+                Some(a) => to_cfn(v, a, path),
+                None => Ok(plain(v).unwrap_or(Json::Null)),
+            }
+        }
+        (_, Shape::Json) => plain(v).ok_or_else(mismatch),
+        (Value::Str(s), Shape::Enum(allowed)) => {
+            if allowed.contains(s) {
+                Ok(Json::String(s.clone()))
+            } else {
+                let help = did_you_mean(s, allowed.iter().map(String::as_str)).map(|b| format!("did you mean \"{b}\"?"));
+                let shown: Vec<String> = allowed.iter().take(12).map(|a| format!("\"{a}\"")).collect();
+                let more = if allowed.len() > 12 { ", ..." } else { "" };
+                Err(PropError {
+                    help: help.or_else(|| Some(format!("allowed: {}{more}", shown.join(", ")))),
+                    ..err(Code::PropertyEnum, format!("`{path}` does not allow \"{s}\""))
+                })
+            }
+        }
+        (Value::Str(s), Shape::String) => Ok(Json::String(s.clone())),
+        (Value::Int(n), Shape::String) => Ok(Json::String(n.to_string())),
+        (Value::Bool(b), Shape::String) => Ok(Json::String(b.to_string())),
+        (Value::Duration(s), Shape::String) => Ok(Json::String(s.to_string())),
+        (Value::Int(n), Shape::Enum(allowed)) => {
+            let s = n.to_string();
+            if allowed.contains(&s) {
+                Ok(Json::String(s))
+            } else {
+                Err(err(Code::PropertyEnum, format!("`{path}` does not allow {n}")))
+            }
+        }
+        (Value::Int(n), Shape::Integer | Shape::Number) => Ok(json!(n)),
+        (Value::Duration(s), Shape::Integer | Shape::Number) => Ok(json!(s)),
+        (Value::Str(s), Shape::Integer) if s.parse::<i64>().is_ok() => Ok(json!(s.parse::<i64>().unwrap_or(0))),
+        (Value::Str(s), Shape::Number) if s.parse::<f64>().is_ok() => Ok(serde_json::from_str(s).unwrap_or(Json::String(s.clone()))),
+        (Value::Bool(b), Shape::Boolean) => Ok(json!(b)),
+        (Value::List(xs), Shape::List(item)) => {
+            let mut out = Vec::with_capacity(xs.len());
+            for (i, x) in xs.iter().enumerate() {
+                if matches!(x, Value::None | Value::Error) {
+                    continue;
+                }
+                out.push(to_cfn(x, item, &format!("{path}[{i}]"))?);
+            }
+            Ok(Json::Array(out))
+        }
+        (Value::Record(m), Shape::Map(item)) => {
+            let mut out = serde_json::Map::new();
+            for (k, x) in m {
+                if matches!(x, Value::None | Value::Error) {
+                    continue;
+                }
+                out.insert(k.clone(), to_cfn(x, item, &format!("{path}.{k}"))?);
+            }
+            Ok(Json::Object(out))
+        }
+        (Value::Record(m), Shape::Object { properties, required }) => {
+            let mut out = serde_json::Map::new();
+            for (k, x) in m {
+                let sub = format!("{path}.{k}");
+                let Some(s) = properties.get(k) else {
+                    let help = did_you_mean(k, properties.keys().map(String::as_str)).map(|b| format!("did you mean `{b}`?")).or_else(|| {
+                        Some(format!("its properties are {}", properties.keys().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")))
+                    });
+                    return Err(PropError { path: sub.clone(), help, ..err(Code::UnknownProperty, format!("`{path}` has no property `{k}`")) });
+                };
+                if matches!(x, Value::None | Value::Error) {
+                    continue;
+                }
+                out.insert(k.clone(), to_cfn(x, s, &sub)?);
+            }
+            let missing: Vec<&String> = required.iter().filter(|k| !out.contains_key(k.as_str())).collect();
+            if !missing.is_empty() && !m.values().any(Value::is_error) {
+                let list = missing.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+                return Err(PropError { help: Some(format!("add {list}")), ..err(Code::MissingProperty, format!("`{path}` is missing required {list}")) });
+            }
+            Ok(Json::Object(out))
+        }
+        (Value::Error, _) | (Value::None, _) => Ok(Json::Null),
+        _ => {
+            let mut e = mismatch();
+            if let (Value::List(_), Shape::String) = (v, shape) {
+                e.help = Some("join the list: `join(\",\", xs)`".into());
+            } else if let (Value::Str(s), Shape::Boolean | Shape::Integer | Shape::Number) = (v, shape) {
+                e.help = Some(format!("write it without quotes, not \"{s}\""));
+            }
+            Err(e)
+        }
+    }
+}
+
+fn kind_matches(v: &Value, s: &Shape) -> bool {
+    matches!(
+        (v, s),
+        (Value::Str(_), Shape::String | Shape::Enum(_))
+            | (Value::Int(_), Shape::Integer | Shape::Number)
+            | (Value::Bool(_), Shape::Boolean)
+            | (Value::List(_), Shape::List(_))
+            | (Value::Record(_), Shape::Object { .. } | Shape::Map(_))
+    )
+}
+
+/// Plain data (with deploy-time parts) as JSON, for `Json` shapes such as policy documents.
+fn plain(v: &Value) -> Option<Json> {
+    Some(match v {
+        Value::Str(s) => Json::String(s.clone()),
+        Value::Int(n) => json!(n),
+        Value::Bool(b) => json!(b),
+        Value::Duration(s) => json!(s),
+        Value::Deploy(d) => d.json.clone(),
+        Value::List(xs) => Json::Array(xs.iter().filter(|x| !matches!(x, Value::None)).map(plain).collect::<Option<_>>()?),
+        Value::Record(m) => Json::Object(m.iter().filter(|(_, x)| !matches!(x, Value::None)).map(|(k, x)| Some((k.clone(), plain(x)?))).collect::<Option<_>>()?),
+        _ => return None,
+    })
+}
+
+fn prop_diag(e: PropError, expr: &Expr, type_name: &str) -> Diagnostic {
+    let span = find_span(expr, e.path.split_once('.').map_or("", |(_, rest)| rest));
+    let mut d = Diagnostic::error(e.code, span, e.message).with_label(format!("in `{type_name}`"));
+    if let Some(h) = e.help {
+        d = d.with_help(h);
+    }
+    if let Some((s, w)) = e.origin {
+        d = d.with_secondary(s, format!("{w} comes from here"));
+    }
+    d
+}
+
+/// The span of the part of a literal at `path` (`A.B[2].C`), as deep as the literal goes.
+pub fn find_span(expr: &Expr, path: &str) -> Span {
+    let mut cur = expr;
+    for seg in path.split('.').filter(|s| !s.is_empty()) {
+        let (name, indices) = match seg.find('[') {
+            Some(i) => (&seg[..i], &seg[i..]),
+            None => (seg, ""),
+        };
+        if !name.is_empty() {
+            let ExprKind::Record(entries) = &cur.kind else { return cur.span };
+            match entries.iter().find(|e| e.key.node == name) {
+                Some(e) => cur = &e.value,
+                None => return cur.span,
+            }
+        }
+        for idx in indices.split(['[', ']']).filter(|s| !s.is_empty()) {
+            let (ExprKind::List(xs), Ok(i)) = (&cur.kind, idx.parse::<usize>()) else { return cur.span };
+            match xs.get(i) {
+                Some(x) => cur = x,
+                None => return cur.span,
+            }
+        }
+    }
+    cur.span
+}
+
+/// An interpolated string with deploy-time parts: `Fn::Sub` when every part is a Ref
+/// or GetAtt (readable), else `Fn::Join`.
+pub fn sub_or_join(pieces: Vec<Json>) -> Json {
+    let mut template = String::new();
+    let mut simple = true;
+    for p in &pieces {
+        match p {
+            Json::String(s) => template.push_str(&s.replace("${", "${!")),
+            Json::Object(o) => match (o.get("Ref"), o.get("Fn::GetAtt")) {
+                (Some(Json::String(r)), None) if o.len() == 1 => template.push_str(&format!("${{{r}}}")),
+                (None, Some(Json::Array(a))) if o.len() == 1 && a.len() == 2 => match (&a[0], &a[1]) {
+                    (Json::String(l), Json::String(attr)) => template.push_str(&format!("${{{l}.{attr}}}")),
+                    _ => simple = false,
+                },
+                _ => simple = false,
+            },
+            _ => simple = false,
+        }
+    }
+    if simple {
+        json!({"Fn::Sub": template})
+    } else {
+        json!({"Fn::Join": ["", pieces]})
+    }
+}
+

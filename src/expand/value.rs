@@ -1,0 +1,111 @@
+//! Values computed while expanding a stack for one environment and region. A value
+//! is either known at compile time, or a CloudFormation expression that only
+//! CloudFormation can resolve at deploy time (`Deploy`), or a `Secret`.
+
+use indexmap::IndexMap;
+use serde_json::Value as Json;
+
+use crate::span::Span;
+
+/// Whether a deploy-time value is a single string or a list (an imported list is
+/// `Fn::Split` over the exporter's `Fn::Join`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeployShape {
+    Scalar,
+    List,
+}
+
+/// A value only CloudFormation knows: its intrinsic form and where it came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Deploy {
+    pub json: Json,
+    pub shape: DeployShape,
+    /// The expression that made it, for "this value comes from ..." labels.
+    pub origin: Span,
+    /// What it is, in words: "the Ref of `vpc`", "an import of network.vpc_id".
+    pub what: String,
+}
+
+/// A resource declared in the stack instance being expanded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResourceRef {
+    pub logical_id: String,
+    pub type_name: String,
+    pub name: String,
+    pub decl: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Str(String),
+    Int(i64),
+    Bool(bool),
+    /// Seconds.
+    Duration(u64),
+    None,
+    List(Vec<Value>),
+    Record(IndexMap<String, Value>),
+    Deploy(Deploy),
+    /// A dynamic reference that must never become clear text.
+    Secret(Deploy),
+    Resource(ResourceRef),
+    /// `r.Endpoint` on the way to `r.Endpoint.Address`.
+    PartialAttr(ResourceRef, String),
+    /// Resources declared with a key, by key.
+    ResourceMap(IndexMap<String, ResourceRef>),
+    /// Another stack, for cross-stack references.
+    Stack(String),
+    Component(usize),
+    Builtin(super::builtins::Builtin),
+    /// The result of a failed expression: accepted silently so one mistake reports once.
+    Error,
+}
+
+impl Value {
+    /// A short description of the kind of value, for messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Value::Str(_) => "a String".into(),
+            Value::Int(_) => "an Int".into(),
+            Value::Bool(_) => "a Bool".into(),
+            Value::Duration(_) => "a Duration".into(),
+            Value::None => "`none`".into(),
+            Value::List(_) => "a list".into(),
+            Value::Record(_) => "a record".into(),
+            Value::Deploy(d) if d.shape == DeployShape::List => "a deploy-time list".into(),
+            Value::Deploy(_) => "a deploy-time String".into(),
+            Value::Secret(_) => "a Secret".into(),
+            Value::Resource(r) => format!("the resource `{}` ({})", r.name, r.type_name),
+            Value::PartialAttr(r, a) => format!("part of an attribute path `{}.{a}`", r.name),
+            Value::ResourceMap(_) => "a set of keyed resources".into(),
+            Value::Stack(s) => format!("the stack `{s}`"),
+            Value::Component(_) => "a component".into(),
+            Value::Builtin(_) => "a built-in function".into(),
+            Value::Error => "an erroneous value".into(),
+        }
+    }
+
+    /// The first deploy-time part of a value, if any part of it is deploy-time.
+    pub fn deploy_part(&self) -> Option<&Deploy> {
+        match self {
+            Value::Deploy(d) => Some(d),
+            Value::List(xs) => xs.iter().find_map(Value::deploy_part),
+            Value::Record(m) => m.values().find_map(Value::deploy_part),
+            _ => None,
+        }
+    }
+
+    /// The first secret inside a value, if any.
+    pub fn secret_part(&self) -> Option<&Deploy> {
+        match self {
+            Value::Secret(d) => Some(d),
+            Value::List(xs) => xs.iter().find_map(Value::secret_part),
+            Value::Record(m) => m.values().find_map(Value::secret_part),
+            _ => None,
+        }
+    }
+
+    pub fn is_error(&self) -> bool {
+        matches!(self, Value::Error)
+    }
+}

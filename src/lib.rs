@@ -1,0 +1,89 @@
+//! `sleuthc`: compiles `.sleuth` programs into CloudFormation templates and a manifest.
+//!
+//! The phases run in one direction, each consuming the previous one's output type:
+//! source → [`resolve::load`] (`Parsed`) → [`resolve::resolve`] (`Checked`) →
+//! [`expand::expand`] (`Expanded`) → [`emit`] (output files). Every phase collects
+//! diagnostics instead of stopping at the first; the driver stops between phases when
+//! errors were reported. The library does no I/O: callers pass a [`source::SourceLoader`].
+
+pub mod codes;
+pub mod diagnostics;
+pub mod emit;
+pub mod expand;
+pub mod resolve;
+pub mod schema;
+pub mod source;
+pub mod span;
+pub mod syntax;
+pub mod types;
+
+use diagnostics::{Diagnostic, Diagnostics};
+use emit::OutputFile;
+use source::{SourceLoader, SourceMap};
+
+pub use expand::Options;
+
+/// What the driver should produce.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Everything but output files.
+    Check,
+    /// Output files too.
+    Build,
+}
+
+/// The result of one compilation: the sources (for rendering diagnostics), the
+/// diagnostics in source order, and the output files when there were no errors.
+pub struct Compilation {
+    pub sources: SourceMap,
+    pub diagnostics: Vec<Diagnostic>,
+    pub files: Option<Vec<OutputFile>>,
+}
+
+impl Compilation {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.severity == diagnostics::Severity::Error)
+    }
+}
+
+/// Compiles the program whose root file is `root_name` with text `root_text`.
+pub fn compile(root_name: &str, root_text: String, loader: &dyn SourceLoader, options: &Options, mode: Mode) -> Compilation {
+    let (parsed, mut diags) = resolve::load(root_name, root_text, loader);
+    if diags.has_errors() {
+        return done(parsed.sources, diags, None);
+    }
+    let (checked, resolve_diags) = resolve::resolve(parsed);
+    diags.extend(resolve_diags);
+    if diags.has_errors() {
+        return done(checked.sources, diags, None);
+    }
+    let (expanded, expand_diags) = expand::expand(&checked, options);
+    diags.extend(expand_diags);
+    let Some(expanded) = expanded else { return done(checked.sources, diags, None) };
+    let files = emit_files(&expanded, &mut diags);
+    if diags.has_errors() || mode == Mode::Check {
+        return done(checked.sources, diags, None);
+    }
+    done(checked.sources, diags, Some(files))
+}
+
+fn done(sources: SourceMap, diags: Diagnostics, files: Option<Vec<OutputFile>>) -> Compilation {
+    Compilation { sources, diagnostics: diags.into_vec(), files }
+}
+
+/// Templates first (in manifest order), then the manifest.
+fn emit_files(ex: &expand::Expanded, diags: &mut Diagnostics) -> Vec<OutputFile> {
+    let mut files = Vec::with_capacity(ex.stacks.len() + 1);
+    let mut sizes = Vec::with_capacity(ex.stacks.len());
+    for inst in &ex.stacks {
+        let body = emit::to_json(&emit::cloudformation::template(inst));
+        emit::limits::check_template(inst, &body, diags);
+        sizes.push(body.len());
+        files.push(OutputFile { path: emit::manifest::template_path(inst), contents: body });
+    }
+    emit::limits::check_exports(&ex.stacks, diags);
+    let schemas = schema::SchemaDb::embedded().cfn_lint_version().to_string();
+    let manifest = emit::manifest::manifest(ex, &sizes, &schemas);
+    files.push(OutputFile { path: "manifest.json".into(), contents: emit::to_json(&manifest) });
+    files
+}

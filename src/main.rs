@@ -1,0 +1,265 @@
+//! The `sleuthc` command line: argument parsing, file reading and writing, colour and
+//! exit codes. All compiler logic lives in the library.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use sleuthc::codes::Code;
+use sleuthc::diagnostics::{render_human, render_json, Diagnostic};
+use sleuthc::emit::OutputFile;
+use sleuthc::source::{Origin, SourceLoader, SourceMap};
+use sleuthc::span::{FileId, Span};
+use sleuthc::{compile, Compilation, Mode, Options};
+
+#[derive(Parser)]
+#[command(name = "sleuthc", version, about = "Compile .sleuth environment descriptions into AWS CloudFormation")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compile and write templates and manifest.json into the output directory.
+    Build {
+        #[command(flatten)]
+        input: Input,
+        /// Output directory; replaced atomically, untouched on error.
+        #[arg(short, long, default_value = "out")]
+        out_dir: PathBuf,
+    },
+    /// Parse, resolve, type-check and expand; write nothing.
+    Check {
+        #[command(flatten)]
+        input: Input,
+    },
+    /// Explain a diagnostic code, e.g. `sleuthc explain E0207`.
+    Explain {
+        /// The code, such as E0207.
+        code: String,
+    },
+}
+
+#[derive(Args)]
+struct Input {
+    /// The .sleuth file to compile.
+    file: PathBuf,
+    /// Only these environments (repeatable).
+    #[arg(long = "env", value_name = "ENV")]
+    envs: Vec<String>,
+    /// Only these regions (repeatable).
+    #[arg(long = "region", value_name = "REGION")]
+    regions: Vec<String>,
+    /// Override a param: `--param ssh_cidr=198.51.100.4/32` (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
+    params: Vec<(String, String)>,
+    /// How diagnostics are printed.
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+    message_format: MessageFormat,
+    /// When to colour diagnostics (NO_COLOR is honoured in `auto`).
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum MessageFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+fn parse_param(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("expected NAME=VALUE, found `{s}`")),
+    }
+}
+
+/// Exit codes: 0 success, 1 diagnostics, 2 usage or I/O problems.
+const EXIT_DIAGNOSTICS: u8 = 1;
+const EXIT_IO: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(EXIT_IO) } else { ExitCode::SUCCESS };
+        }
+    };
+    // Deeply nested input is rejected early, but a generous stack keeps recursive
+    // phases safe on anything the nesting limit lets through.
+    let worker = std::thread::Builder::new().stack_size(256 << 20).spawn(move || run(cli));
+    match worker.map(|h| h.join()) {
+        Ok(Ok(code)) => code,
+        _ => {
+            eprintln!("error: internal compiler error; please report it with the input that caused it");
+            ExitCode::from(EXIT_IO)
+        }
+    }
+}
+
+fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Explain { code } => explain(&code),
+        Command::Check { input } => {
+            let Some(c) = compile_input(&input, Mode::Check) else { return ExitCode::from(EXIT_IO) };
+            report(&c, &input);
+            if c.has_errors() {
+                ExitCode::from(EXIT_DIAGNOSTICS)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Command::Build { input, out_dir } => {
+            let Some(c) = compile_input(&input, Mode::Build) else { return ExitCode::from(EXIT_IO) };
+            report(&c, &input);
+            let Some(files) = &c.files else { return ExitCode::from(EXIT_DIAGNOSTICS) };
+            match write_atomically(&out_dir, files) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: cannot write {}: {e}", out_dir.display());
+                    ExitCode::from(EXIT_IO)
+                }
+            }
+        }
+    }
+}
+
+fn explain(code: &str) -> ExitCode {
+    match Code::parse(code) {
+        Some(c) => {
+            println!("{}: {}\n\n{}", c.as_str(), c.title(), c.explain());
+            ExitCode::SUCCESS
+        }
+        None => {
+            eprintln!("error: unknown diagnostic code `{code}`; codes look like E0207");
+            ExitCode::from(EXIT_IO)
+        }
+    }
+}
+
+struct FsLoader;
+
+impl SourceLoader for FsLoader {
+    fn load(&self, path: &str) -> Result<String, String> {
+        read_source(Path::new(path)).map_err(|e| match e {
+            ReadError::Io(m) => m,
+            ReadError::NotUtf8(offset) => format!("it is not UTF-8 (invalid byte at offset {offset})"),
+        })
+    }
+}
+
+enum ReadError {
+    Io(String),
+    NotUtf8(usize),
+}
+
+fn read_source(path: &Path) -> Result<String, ReadError> {
+    if path.is_dir() {
+        return Err(ReadError::Io("it is a directory, not a file".into()));
+    }
+    let bytes = std::fs::read(path).map_err(|e| ReadError::Io(io_reason(&e)))?;
+    String::from_utf8(bytes).map_err(|e| ReadError::NotUtf8(e.utf8_error().valid_up_to()))
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// Reads the root file and compiles it. `None` after printing an I/O error.
+fn compile_input(input: &Input, mode: Mode) -> Option<Compilation> {
+    let name = input.file.to_string_lossy().into_owned();
+    let options = Options { envs: input.envs.clone(), regions: input.regions.clone(), params: input.params.clone() };
+    match read_source(&input.file) {
+        Ok(text) => Some(compile(&name, text, &FsLoader, &options, mode)),
+        Err(ReadError::Io(reason)) => {
+            eprintln!("error: cannot read {name}: {reason}");
+            None
+        }
+        Err(ReadError::NotUtf8(offset)) => {
+            // Shown as a diagnostic so editors and CI can locate it.
+            let bytes = std::fs::read(&input.file).unwrap_or_default();
+            let mut sources = SourceMap::default();
+            let file = sources.add(name.clone(), String::from_utf8_lossy(&bytes).into_owned(), Origin::User);
+            let lossy_offset = String::from_utf8_lossy(&bytes[..offset.min(bytes.len())]).len();
+            let d = Diagnostic::error(Code::InvalidUtf8, Span::new(file, lossy_offset, lossy_offset + 1), format!("{name} is not valid UTF-8"))
+                .with_label(format!("invalid byte at offset {offset}"))
+                .with_help("save the file as UTF-8");
+            let _ = FileId(0);
+            Some(Compilation { sources, diagnostics: vec![d], files: None })
+        }
+    }
+}
+
+fn report(c: &Compilation, input: &Input) {
+    if c.diagnostics.is_empty() {
+        return;
+    }
+    let text = match input.message_format {
+        MessageFormat::Json => render_json(&c.sources, &c.diagnostics),
+        MessageFormat::Human => {
+            let color = match input.color {
+                Color::Always => true,
+                Color::Never => false,
+                Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal(),
+            };
+            let mut s = render_human(&c.sources, &c.diagnostics, color);
+            let errors = c.diagnostics.iter().filter(|d| d.severity == sleuthc::diagnostics::Severity::Error).count();
+            if errors > 0 {
+                s.push_str(&format!("error: could not compile `{}` due to {errors} error{}\n", input.file.display(), if errors == 1 { "" } else { "s" }));
+            }
+            s
+        }
+    };
+    let _ = std::io::stderr().write_all(text.as_bytes());
+}
+
+/// Writes every file into a fresh sibling directory, then swaps it into place, so an
+/// error (or a crash) never leaves a half-written output directory.
+fn write_atomically(out: &Path, files: &[OutputFile]) -> std::io::Result<()> {
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent)?;
+    let base = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+    let tmp = parent.join(format!(".{base}.tmp-{}", std::process::id()));
+    let old = parent.join(format!(".{base}.old-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let result = (|| {
+        for f in files {
+            let path = tmp.join(&f.path);
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::write(&path, &f.contents)?;
+        }
+        if out.exists() {
+            std::fs::rename(out, &old)?;
+        }
+        if let Err(e) = std::fs::rename(&tmp, out) {
+            let _ = std::fs::rename(&old, out);
+            return Err(e);
+        }
+        let _ = std::fs::remove_dir_all(&old);
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    result
+}

@@ -1,0 +1,416 @@
+//! Static checks of every stack and component body, whether or not it is ever
+//! instantiated: names resolve (with did-you-mean), resource types and their
+//! top-level properties exist in the CloudFormation schemas, required properties are
+//! present, GetAtt attributes exist, and calls pass the right arguments.
+//! Value-level checks (types of computed values, nested properties) happen during
+//! expansion, where the values are known.
+
+use indexmap::IndexMap;
+
+use super::Checked;
+use crate::codes::Code;
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::expand::builtins::Builtin;
+use crate::schema::SchemaDb;
+use crate::span::Span;
+use crate::syntax::ast::{self, Expr, ExprKind, Statement, StrPart};
+
+/// Resource options: lowercase keys in a resource body.
+pub const RESOURCE_OPTIONS: &[&str] = &["depends_on", "deletion_policy", "update_replace_policy", "metadata"];
+/// Names every stack and component body can use.
+pub const GLOBALS: &[&str] = &["app", "env", "region", "aws"];
+
+#[derive(Clone, Debug)]
+enum Binding {
+    Local,
+    Resource(String),
+    Component(usize),
+}
+
+struct Checker<'a> {
+    program: &'a Checked,
+    diags: &'a mut Diagnostics,
+    module: usize,
+    in_stack: bool,
+    scopes: Vec<IndexMap<String, (Binding, Span)>>,
+}
+
+pub fn check_program(program: &Checked, diags: &mut Diagnostics) {
+    for stack in program.stacks.values() {
+        let mut c = Checker { program, diags, module: 0, in_stack: true, scopes: Vec::new() };
+        c.block(&stack.body, true);
+    }
+    for comp in &program.components {
+        let mut c = Checker { program, diags, module: comp.module, in_stack: false, scopes: Vec::new() };
+        let mut params = IndexMap::new();
+        for p in &comp.params {
+            if let Some(d) = &p.default {
+                c.expr(d);
+            }
+            if let Some((_, prev)) = params.insert(p.name.node.clone(), (Binding::Local, p.name.span)) {
+                c.diags.push(
+                    Diagnostic::error(Code::Duplicate, p.name.span, format!("parameter `{}` is declared twice", p.name.node))
+                        .with_label("second declaration")
+                        .with_secondary(prev, "first declared here"),
+                );
+            }
+        }
+        c.scopes.push(params);
+        c.block(&comp.body, false);
+    }
+    for p in program.params.iter().chain(&program.fields) {
+        if let Some(d) = &p.default {
+            let mut c = Checker { program, diags, module: 0, in_stack: false, scopes: Vec::new() };
+            c.expr(d);
+        }
+    }
+}
+
+impl Checker<'_> {
+    fn lookup(&self, name: &str) -> Option<Binding> {
+        for scope in self.scopes.iter().rev() {
+            if let Some((b, _)) = scope.get(name) {
+                return Some(b.clone());
+            }
+        }
+        if let Some(&id) = self.program.scopes[self.module].get(name) {
+            return Some(Binding::Component(id));
+        }
+        let stack_level = self.in_stack
+            && (self.program.stacks.contains_key(name) || self.program.params.iter().any(|p| p.name.node == name));
+        if stack_level || GLOBALS.contains(&name) || Builtin::from_name(name).is_some() {
+            return Some(Binding::Local);
+        }
+        None
+    }
+
+    fn candidates(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.scopes.iter().flat_map(|s| s.keys().cloned()).collect();
+        v.extend(self.program.scopes[self.module].keys().cloned());
+        if self.in_stack {
+            v.extend(self.program.stacks.keys().cloned());
+            v.extend(self.program.params.iter().map(|p| p.name.node.clone()));
+        }
+        v.extend(GLOBALS.iter().map(|s| s.to_string()));
+        v.extend(Builtin::ALL.iter().map(|b| b.name().to_string()));
+        v
+    }
+
+    fn bind(&mut self, name: &ast::Ident, b: Binding) {
+        let scope = self.scopes.last_mut().expect("a scope is open");
+        if let Some((_, prev)) = scope.get(&name.node) {
+            if *prev != name.span {
+                let prev = *prev;
+                self.diags.push(
+                    Diagnostic::error(Code::Duplicate, name.span, format!("`{}` is defined twice in this body", name.node))
+                        .with_label("second definition")
+                        .with_secondary(prev, "first defined here")
+                        .with_help("names in a body must be unique: logical IDs are derived from them"),
+                );
+            }
+            return;
+        }
+        scope.insert(name.node.clone(), (b, name.span));
+    }
+
+    fn block(&mut self, block: &ast::Block, stack_top: bool) {
+        self.scopes.push(IndexMap::new());
+        // Resources are visible throughout their body, before and after their declaration.
+        for s in &block.statements {
+            if let Statement::Resource(r) = s {
+                self.bind(&r.name, Binding::Resource(r.type_name.node.clone()));
+            }
+        }
+        for s in &block.statements {
+            self.statement(s, stack_top);
+        }
+        self.scopes.pop();
+    }
+
+    fn statement(&mut self, s: &Statement, stack_top: bool) {
+        match s {
+            Statement::Let { name, value } => {
+                self.expr(value);
+                self.bind(name, Binding::Local);
+            }
+            Statement::Output { value, .. } => self.expr(value),
+            Statement::Resource(r) => self.resource(r),
+            Statement::If { cond, then, otherwise, .. } => {
+                self.expr(cond);
+                self.block(then, false);
+                if let Some(b) = otherwise {
+                    self.block(b, false);
+                }
+            }
+            Statement::For { index, var, iter, body, .. } => {
+                self.expr(iter);
+                let mut scope = IndexMap::new();
+                if let Some(i) = index {
+                    scope.insert(i.node.clone(), (Binding::Local, i.span));
+                }
+                scope.insert(var.node.clone(), (Binding::Local, var.span));
+                self.scopes.push(scope);
+                self.block(body, false);
+                self.scopes.pop();
+                // Keyed resources declared in the loop are reachable by key after it.
+                for st in &body.statements {
+                    if let Statement::Resource(r) = st {
+                        if r.key.is_some() {
+                            self.bind(&r.name, Binding::Local);
+                        }
+                    }
+                }
+            }
+            Statement::Assign { name, value } => {
+                self.expr(value);
+                if !(stack_top && name.node == "depends_on") {
+                    let where_ = if stack_top { "a stack" } else { "this body" };
+                    self.diags.push(
+                        Diagnostic::error(Code::BadResourceOption, name.span, format!("`{}` is not an option of {where_}", name.node))
+                            .with_label("unknown option")
+                            .with_help(if self.in_stack {
+                                "a stack body accepts `depends_on = [other_stack]` at its top level; use `let` to name a value"
+                            } else {
+                                "use `let` to name a value"
+                            }),
+                    );
+                }
+            }
+        }
+    }
+
+    fn resource(&mut self, r: &ast::Resource) {
+        if let Some(k) = &r.key {
+            self.expr(k);
+        }
+        for e in &r.entries {
+            self.expr(&e.value);
+        }
+        let db = SchemaDb::embedded();
+        let Some(schema) = db.resource(&r.type_name.node) else {
+            self.diags.push(
+                Diagnostic::error(Code::UnknownResourceType, r.type_name.span, format!("unknown resource type `{}`", r.type_name.node))
+                    .with_label("not in the CloudFormation schemas")
+                    .with_suggestion(&r.type_name.node, db.type_names()),
+            );
+            return;
+        };
+        let mut seen: IndexMap<&str, Span> = IndexMap::new();
+        for e in &r.entries {
+            let key = e.key.node.as_str();
+            if let Some(prev) = seen.insert(key, e.key.span) {
+                self.diags.push(
+                    Diagnostic::error(Code::Duplicate, e.key.span, format!("`{key}` is set twice"))
+                        .with_label("second value")
+                        .with_secondary(prev, "first set here"),
+                );
+            }
+            let is_option = key.starts_with(|c: char| c.is_ascii_lowercase());
+            if is_option && !schema.properties.contains_key(key) {
+                if !RESOURCE_OPTIONS.contains(&key) {
+                    self.diags.push(
+                        Diagnostic::error(Code::BadResourceOption, e.key.span, format!("unknown resource option `{key}`"))
+                            .with_label("not a resource option")
+                            .with_suggestion(key, RESOURCE_OPTIONS.iter().copied())
+                            .with_note("lowercase keys are options: depends_on, deletion_policy, update_replace_policy, metadata"),
+                    );
+                }
+            } else if !schema.properties.contains_key(key) {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::UnknownProperty,
+                        e.key.span,
+                        format!("`{}` has no property `{key}`", r.type_name.node),
+                    )
+                    .with_label("unknown property")
+                    .with_suggestion(key, schema.properties.keys().map(String::as_str)),
+                );
+            }
+        }
+        let missing: Vec<&str> = schema.required.iter().map(String::as_str).filter(|p| !seen.contains_key(p)).collect();
+        if !missing.is_empty() {
+            let list = missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ");
+            self.diags.push(
+                Diagnostic::error(
+                    Code::MissingProperty,
+                    r.name.span,
+                    format!("resource `{}` ({}) is missing required {} {list}", r.name.node, r.type_name.node, if missing.len() == 1 { "property" } else { "properties" }),
+                )
+                .with_label("declared here")
+                .with_help(format!("add {}", missing.iter().map(|m| format!("`{m} = ...`")).collect::<Vec<_>>().join(", "))),
+            );
+        }
+    }
+
+    fn expr(&mut self, e: &Expr) {
+        match &e.kind {
+            ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::None | ExprKind::Duration(_) | ExprKind::Error => {}
+            ExprKind::Str(parts) => {
+                for p in parts {
+                    if let StrPart::Expr(x) = p {
+                        self.expr(x);
+                    }
+                }
+            }
+            ExprKind::List(xs) => xs.iter().for_each(|x| self.expr(x)),
+            ExprKind::Record(entries) => entries.iter().for_each(|en| self.expr(&en.value)),
+            ExprKind::Name(n) => {
+                if self.lookup(n).is_none() {
+                    let cands = self.candidates();
+                    let mut d = Diagnostic::error(Code::UnknownName, e.span, format!("unknown name `{n}`"))
+                        .with_label("not defined here")
+                        .with_suggestion(n, cands.iter().map(String::as_str));
+                    if !self.in_stack && (self.program.stacks.contains_key(n) || self.program.params.iter().any(|p| &p.name.node == n)) {
+                        d = d.with_help(format!("`{n}` is visible in stacks, not inside components: pass it as a parameter"));
+                    }
+                    self.diags.push(d);
+                }
+            }
+            ExprKind::Field(base, field) => {
+                self.expr(base);
+                if let ExprKind::Name(n) = &base.kind {
+                    if let Some(Binding::Resource(t)) = self.lookup(n) {
+                        self.attribute(&t, n, field);
+                    }
+                }
+            }
+            ExprKind::Index(a, b) => {
+                self.expr(a);
+                self.expr(b);
+            }
+            ExprKind::Call(callee, args) => {
+                self.expr(callee);
+                for a in args {
+                    self.expr(&a.value);
+                }
+                if let ExprKind::Name(n) = &callee.kind {
+                    match self.lookup(n) {
+                        Some(Binding::Component(id)) => self.component_args(id, e.span, args),
+                        Some(Binding::Local) if self.scopes.iter().all(|s| !s.contains_key(n)) => {
+                            if let Some(b) = Builtin::from_name(n) {
+                                self.builtin_args(b, e.span, args);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            ExprKind::Binary(_, a, b) => {
+                self.expr(a);
+                self.expr(b);
+            }
+            ExprKind::Unary(_, a) => self.expr(a),
+            ExprKind::If(c, a, b) => {
+                self.expr(c);
+                self.expr(a);
+                self.expr(b);
+            }
+            ExprKind::Comprehension { index, var, iter, filter, body } => {
+                self.expr(iter);
+                let mut scope = IndexMap::new();
+                if let Some(i) = index {
+                    scope.insert(i.node.clone(), (Binding::Local, i.span));
+                }
+                scope.insert(var.node.clone(), (Binding::Local, var.span));
+                self.scopes.push(scope);
+                if let Some(f) = filter {
+                    self.expr(f);
+                }
+                self.expr(body);
+                self.scopes.pop();
+            }
+        }
+    }
+
+    fn attribute(&mut self, type_name: &str, resource: &str, field: &ast::Ident) {
+        let Some(schema) = SchemaDb::embedded().resource(type_name) else { return };
+        let f = field.node.as_str();
+        let prefix = format!("{f}.");
+        if f == "ref" || schema.attributes.iter().any(|a| a == f || a.starts_with(&prefix)) {
+            return;
+        }
+        let mut cands: Vec<&str> = schema.attributes.iter().map(String::as_str).collect();
+        cands.push("ref");
+        let mut d = Diagnostic::error(Code::UnknownAttribute, field.span, format!("`{type_name}` has no attribute `{f}`"))
+            .with_label(format!("`{resource}.{f}` is not a GetAtt attribute"))
+            .with_suggestion(f, cands.iter().copied());
+        if d.help.is_none() {
+            d = d.with_help(format!(
+                "`{resource}.ref` is its Ref; its attributes are {}",
+                if schema.attributes.is_empty() { "none".to_string() } else { schema.attributes.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ") }
+            ));
+        }
+        self.diags.push(d);
+    }
+
+    fn component_args(&mut self, id: usize, span: Span, args: &[ast::Arg]) {
+        let comp = &self.program.components[id];
+        let mut given: IndexMap<&str, Span> = IndexMap::new();
+        for a in args {
+            let Some(name) = &a.name else {
+                self.diags.push(
+                    Diagnostic::error(Code::BadArguments, a.value.span, format!("`{}` takes named arguments", comp.name.node))
+                        .with_label("positional argument")
+                        .with_help(format!(
+                            "write `name: value`; its parameters are {}",
+                            comp.params.iter().map(|p| format!("`{}`", p.name.node)).collect::<Vec<_>>().join(", ")
+                        )),
+                );
+                continue;
+            };
+            if let Some(prev) = given.insert(&name.node, name.span) {
+                self.diags.push(
+                    Diagnostic::error(Code::BadArguments, name.span, format!("argument `{}` is given twice", name.node))
+                        .with_label("second value")
+                        .with_secondary(prev, "first given here"),
+                );
+            }
+            if !comp.params.iter().any(|p| p.name.node == name.node) {
+                self.diags.push(
+                    Diagnostic::error(Code::BadArguments, name.span, format!("`{}` has no parameter `{}`", comp.name.node, name.node))
+                        .with_label("unknown argument")
+                        .with_secondary(comp.name.span, "component defined here")
+                        .with_suggestion(&name.node, comp.params.iter().map(|p| p.name.node.as_str())),
+                );
+            }
+        }
+        let missing: Vec<&str> = comp
+            .params
+            .iter()
+            .filter(|p| p.default.is_none() && !matches!(p.ty, crate::types::Type::Optional(_)) && !given.contains_key(p.name.node.as_str()))
+            .map(|p| p.name.node.as_str())
+            .collect();
+        if !missing.is_empty() {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::BadArguments,
+                    span,
+                    format!("call to `{}` is missing {}", comp.name.node, missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")),
+                )
+                .with_label("missing arguments")
+                .with_secondary(comp.name.span, "component defined here"),
+            );
+        }
+    }
+
+    fn builtin_args(&mut self, b: Builtin, span: Span, args: &[ast::Arg]) {
+        if let Some(named) = args.iter().find_map(|a| a.name.as_ref()) {
+            self.diags.push(
+                Diagnostic::error(Code::BadArguments, named.span, format!("`{}` takes positional arguments", b.name()))
+                    .with_label("named argument")
+                    .with_help(format!("call it as `{}`", b.signature())),
+            );
+        }
+        if args.len() != b.arity() {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::BadArguments,
+                    span,
+                    format!("`{}` takes {} argument{}, found {}", b.name(), b.arity(), if b.arity() == 1 { "" } else { "s" }, args.len()),
+                )
+                .with_label("wrong number of arguments")
+                .with_help(format!("call it as `{}`", b.signature())),
+            );
+        }
+    }
+}

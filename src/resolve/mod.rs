@@ -1,0 +1,200 @@
+//! Resolution: collects the items of every loaded module into one program, binds
+//! imports, resolves declared types, and checks every body's names and calls
+//! statically (see `check`). Its output, [`Checked`], is what expansion consumes.
+
+mod check;
+pub mod load;
+
+use indexmap::IndexMap;
+
+use crate::codes::Code;
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::source::SourceMap;
+use crate::span::Span;
+use crate::syntax::ast;
+use crate::types::Type;
+
+pub use load::{load, Parsed};
+
+/// A declared parameter, field or component parameter with its resolved type.
+#[derive(Clone, Debug)]
+pub struct ParamDef {
+    pub name: ast::Ident,
+    pub ty: Type,
+    pub default: Option<ast::Expr>,
+}
+
+#[derive(Debug)]
+pub struct ComponentDef {
+    pub name: ast::Ident,
+    pub module: usize,
+    pub params: Vec<ParamDef>,
+    pub body: ast::Block,
+    pub span: Span,
+}
+
+/// A program whose names are bound and whose declarations are checked.
+#[derive(Debug)]
+pub struct Checked {
+    pub sources: SourceMap,
+    pub app: Option<ast::App>,
+    pub params: Vec<ParamDef>,
+    pub fields: Vec<ParamDef>,
+    pub envs: Vec<ast::EnvDecl>,
+    pub environments_span: Option<Span>,
+    pub stacks: IndexMap<String, ast::Stack>,
+    pub components: Vec<ComponentDef>,
+    /// For each module, the components visible in it by name.
+    pub scopes: Vec<IndexMap<String, usize>>,
+}
+
+pub fn resolve(parsed: Parsed) -> (Checked, Diagnostics) {
+    let mut diags = Diagnostics::default();
+    let mut type_diags = Vec::new();
+    let mut checked = Checked {
+        sources: parsed.sources,
+        app: None,
+        params: Vec::new(),
+        fields: Vec::new(),
+        envs: Vec::new(),
+        environments_span: None,
+        stacks: IndexMap::new(),
+        components: Vec::new(),
+        scopes: vec![IndexMap::new(); parsed.modules.len()],
+    };
+    // Components first, so imports can bind to them.
+    for (m, module) in parsed.modules.iter().enumerate() {
+        for item in &module.ast.items {
+            if let ast::Item::Component(c) = item {
+                let params = c
+                    .params
+                    .iter()
+                    .map(|p| ParamDef { name: p.name.clone(), ty: Type::from_expr(&p.ty, &mut type_diags), default: p.default.clone() })
+                    .collect();
+                let id = checked.components.len();
+                checked.components.push(ComponentDef { name: c.name.clone(), module: m, params, body: c.body.clone(), span: c.span });
+                declare(&mut checked.scopes[m], &c.name, id, &checked.components, &mut diags);
+            }
+        }
+    }
+    for (m, module) in parsed.modules.iter().enumerate() {
+        for (i, item) in module.ast.items.iter().enumerate() {
+            match item {
+                ast::Item::Import(imp) => {
+                    let Some(&target) = module.import_targets.get(&i) else { continue };
+                    for name in &imp.names {
+                        match checked.scopes[target].get(&name.node).copied() {
+                            Some(id) if checked.components[id].module == target => {
+                                declare(&mut checked.scopes[m], name, id, &checked.components, &mut diags)
+                            }
+                            _ => {
+                                let candidates: Vec<&str> = checked.scopes[target]
+                                    .iter()
+                                    .filter(|(_, id)| checked.components[**id].module == target)
+                                    .map(|(n, _)| n.as_str())
+                                    .collect();
+                                let mut d = Diagnostic::error(
+                                    Code::UnknownImport,
+                                    name.span,
+                                    format!("`{}` has no component `{}`", parsed.modules[target].key, name.node),
+                                )
+                                .with_label("not found in that module")
+                                .with_suggestion(&name.node, candidates.iter().copied());
+                                if d.help.is_none() && !candidates.is_empty() {
+                                    d = d.with_help(format!("it defines {}", candidates.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")));
+                                }
+                                diags.push(d);
+                            }
+                        }
+                    }
+                }
+                ast::Item::Component(_) => {}
+                other if m != 0 => {
+                    diags.push(
+                        Diagnostic::error(Code::UnknownImport, item_span(other), "an imported file may only define components")
+                            .with_label("not allowed in an imported file")
+                            .with_help("move `app`, `param`, `environments` and `stack` items into the file you compile"),
+                    );
+                }
+                ast::Item::App(a) => {
+                    if let Some(prev) = &checked.app {
+                        diags.push(duplicate("app", &a.name, prev.name.span));
+                    } else {
+                        checked.app = Some(a.clone());
+                    }
+                }
+                ast::Item::Param(p) => {
+                    if let Some(prev) = checked.params.iter().find(|x| x.name.node == p.binding.name.node) {
+                        diags.push(duplicate("param", &p.binding.name, prev.name.span));
+                        continue;
+                    }
+                    let ty = Type::from_expr(&p.binding.ty, &mut type_diags);
+                    checked.params.push(ParamDef { name: p.binding.name.clone(), ty, default: p.binding.default.clone() });
+                }
+                ast::Item::Environments(e) => {
+                    if let Some(prev) = checked.environments_span {
+                        diags.push(
+                            Diagnostic::error(Code::Duplicate, e.span, "a second `environments` block")
+                                .with_label("second block")
+                                .with_secondary(prev, "first block")
+                                .with_help("declare every environment in one block"),
+                        );
+                        continue;
+                    }
+                    checked.environments_span = Some(e.span);
+                    for f in &e.fields {
+                        let ty = Type::from_expr(&f.ty, &mut type_diags);
+                        checked.fields.push(ParamDef { name: f.name.clone(), ty, default: f.default.clone() });
+                    }
+                    for env in &e.envs {
+                        if let Some(prev) = checked.envs.iter().find(|x| x.name.node == env.name.node) {
+                            diags.push(duplicate("environment", &env.name, prev.name.span));
+                        } else {
+                            checked.envs.push(env.clone());
+                        }
+                    }
+                }
+                ast::Item::Stack(s) => {
+                    if let Some(prev) = checked.stacks.get(&s.name.node) {
+                        diags.push(duplicate("stack", &s.name, prev.name.span));
+                    } else {
+                        checked.stacks.insert(s.name.node.clone(), s.clone());
+                    }
+                }
+            }
+        }
+    }
+    for d in type_diags {
+        diags.push(d);
+    }
+    check::check_program(&checked, &mut diags);
+    (checked, diags)
+}
+
+fn declare(scope: &mut IndexMap<String, usize>, name: &ast::Ident, id: usize, comps: &[ComponentDef], diags: &mut Diagnostics) {
+    if let Some(&prev) = scope.get(&name.node) {
+        if prev != id {
+            diags.push(duplicate("component", name, comps[prev].name.span));
+        }
+        return;
+    }
+    scope.insert(name.node.clone(), id);
+}
+
+fn duplicate(what: &str, name: &ast::Ident, prev: Span) -> Diagnostic {
+    Diagnostic::error(Code::Duplicate, name.span, format!("{what} `{}` is defined twice", name.node))
+        .with_label("second definition")
+        .with_secondary(prev, "first defined here")
+        .with_help(format!("rename one of the two {what}s"))
+}
+
+fn item_span(item: &ast::Item) -> Span {
+    match item {
+        ast::Item::App(a) => a.span,
+        ast::Item::Import(i) => i.span,
+        ast::Item::Param(p) => p.span,
+        ast::Item::Environments(e) => e.span,
+        ast::Item::Component(c) => c.span,
+        ast::Item::Stack(s) => s.span,
+    }
+}

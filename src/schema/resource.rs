@@ -1,0 +1,174 @@
+//! One resource type's facts (`ResourceSchema`, `Tagging`) and their decoding from
+//! a type's line in `schema/cfn.schemas`.
+
+use std::fmt;
+
+use indexmap::IndexMap;
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+use super::shape::{Properties, Shape};
+use super::SchemaDb;
+
+/// What the compiler knows about one CloudFormation resource type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResourceSchema {
+    pub type_name: String,
+    /// Settable properties in schema order (read-only ones are left out: they are
+    /// GetAtt attributes, and cfn-lint rejects them in templates).
+    pub properties: IndexMap<String, Shape>,
+    /// Properties that must always be set.
+    pub required: Vec<String>,
+    /// Names accepted by `Fn::GetAtt`, sorted. Nested ones are dotted
+    /// (`Endpoint.Address`); a name ending in `.*` (`Outputs.*`) stands for any
+    /// `Outputs.<name>`; use [`ResourceSchema::has_attribute`].
+    pub attributes: Vec<String>,
+    pub tagging: Tagging,
+    /// Indices into [`SchemaDb::regions`] offering the type; `None` = everywhere.
+    regions: Option<Vec<u16>>,
+}
+
+/// How a resource type takes tags.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Tagging {
+    None,
+    /// `property` is a list of `{Key, Value}`.
+    List {
+        property: String,
+    },
+    /// `property` is a map of string to string.
+    Map {
+        property: String,
+    },
+}
+
+impl Tagging {
+    /// The tag property's name, when the type is taggable.
+    pub fn property(&self) -> Option<&str> {
+        match self {
+            Tagging::None => None,
+            Tagging::List { property } | Tagging::Map { property } => Some(property),
+        }
+    }
+}
+
+impl ResourceSchema {
+    /// Whether `region` offers the type. An unknown region offers nothing.
+    pub fn available_in(&self, db: &SchemaDb, region: &str) -> bool {
+        let Some(index) = db.region_index(region) else {
+            return false;
+        };
+        match &self.regions {
+            None => true,
+            Some(indices) => indices.binary_search(&index).is_ok(),
+        }
+    }
+
+    /// The regions offering the type, in the database's sorted order.
+    pub fn regions<'a>(&'a self, db: &'a SchemaDb) -> Vec<&'a str> {
+        match &self.regions {
+            None => db.regions().iter().map(String::as_str).collect(),
+            Some(indices) => indices
+                .iter()
+                .filter_map(|&i| db.regions().get(usize::from(i)).map(String::as_str))
+                .collect(),
+        }
+    }
+
+    /// Whether `Fn::GetAtt` accepts `name` (handles `Outputs.*` style patterns).
+    pub fn has_attribute(&self, name: &str) -> bool {
+        if self
+            .attributes
+            .binary_search_by(|a| a.as_str().cmp(name))
+            .is_ok()
+        {
+            return true;
+        }
+        self.attributes.iter().any(|a| {
+            a.strip_suffix('*').is_some_and(|prefix| {
+                prefix.ends_with('.') && name.len() > prefix.len() && name.starts_with(prefix)
+            })
+        })
+    }
+
+    /// Decodes the JSON part of a type's line; `None` when anything is malformed.
+    pub(crate) fn from_line(type_name: &str, json: &str, region_count: usize) -> Option<Self> {
+        let raw: RawResource = serde_json::from_str(json).ok()?;
+        let property = raw.tag_property.unwrap_or_else(|| "Tags".to_owned());
+        let tagging = match raw.tagging.as_deref() {
+            None => Tagging::None,
+            Some("l") => Tagging::List { property },
+            Some("m") => Tagging::Map { property },
+            Some(_) => return None,
+        };
+        let regions = match raw.regions {
+            None => None,
+            Some(indices) => {
+                let mut out = Vec::with_capacity(indices.len());
+                for i in indices {
+                    let i = u16::try_from(i)
+                        .ok()
+                        .filter(|&i| usize::from(i) < region_count)?;
+                    out.push(i);
+                }
+                out.sort_unstable();
+                out.dedup();
+                Some(out)
+            }
+        };
+        let mut attributes = raw.attributes;
+        attributes.sort();
+        Some(ResourceSchema {
+            type_name: type_name.to_owned(),
+            properties: raw.properties?,
+            required: raw.required,
+            attributes,
+            tagging,
+            regions,
+        })
+    }
+}
+
+/// A type's line as written, before validation.
+#[derive(Default)]
+struct RawResource {
+    properties: Option<IndexMap<String, Shape>>,
+    required: Vec<String>,
+    attributes: Vec<String>,
+    tagging: Option<String>,
+    tag_property: Option<String>,
+    regions: Option<Vec<u64>>,
+}
+
+struct RawResourceVisitor;
+
+impl<'de> Visitor<'de> for RawResourceVisitor {
+    type Value = RawResource;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a resource type entry")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawResource, A::Error> {
+        let mut raw = RawResource::default();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "p" => raw.properties = Some(map.next_value::<Properties>()?.0),
+                "r" => raw.required = map.next_value()?,
+                "a" => raw.attributes = map.next_value()?,
+                "t" => raw.tagging = Some(map.next_value()?),
+                "tp" => raw.tag_property = Some(map.next_value()?),
+                "g" => raw.regions = Some(map.next_value()?),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(raw)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawResource {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<RawResource, D::Error> {
+        d.deserialize_map(RawResourceVisitor)
+    }
+}
