@@ -101,8 +101,6 @@ codes! {
         "A CloudFormation template holds at most 500 resources. Split the stack.\n";
     TooManyOutputs = "E0501", "too many outputs in a template",
         "A CloudFormation template holds at most 200 outputs.\n";
-    TooManyParameters = "E0502", "too many parameters in a template",
-        "A CloudFormation template holds at most 200 parameters.\n";
     TemplateTooLarge = "E0503", "template too large",
         "A template body passed inline is at most 51,200 bytes; one uploaded to S3 at most\n1 MB. `sleuthc` marks templates over 51,200 bytes for S3 upload in the manifest\nand rejects those over 1 MB. Split the stack.\n";
     NameTooLong = "E0504", "name too long",
@@ -111,6 +109,10 @@ codes! {
         "A template may contain at most 60 dynamic references (`{{resolve:...}}`).\n";
     DuplicateExport = "E0506", "export name used twice",
         "Export names must be unique in an account and region.\n";
+    EmptyStack = "E0507", "stack without resources",
+        "CloudFormation rejects a template without resources. A stack whose resources are\nall behind `if`s that are false for some environment or region has nothing to\ndeploy there. Add a resource that always exists, or move the conditional\nresources into a stack that always has some.\n";
+    DuplicateStackName = "E0508", "two stack instances get the same stack name",
+        "Stack names are `<app>-<env>-<stack>` with underscores turned into hyphens, and\nmust be unique in an account and region. Environment `dev` with stack `a_b` and\nenvironment `dev_a` with stack `b` both give `app-dev-a-b`. Rename a stack or an\nenvironment.\n";
     LogicalIdClash = "E0600", "two resources get the same logical ID",
         "Logical IDs are derived from the declaration path in PascalCase; two different\npaths produced the same ID (`my_bucket` and `myBucket` both give `MyBucket`). Rename\none of them.\n";
 }

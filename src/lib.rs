@@ -81,6 +81,7 @@ fn emit_files(ex: &expand::Expanded, diags: &mut Diagnostics) -> Vec<OutputFile>
         sizes.push(body.len());
         files.push(OutputFile { path: emit::manifest::template_path(inst), contents: body });
     }
+    emit::limits::check_stack_names(&ex.stacks, diags);
     emit::limits::check_exports(&ex.stacks, diags);
     let schemas = schema::SchemaDb::embedded().cfn_lint_version().to_string();
     let manifest = emit::manifest::manifest(ex, &sizes, &schemas);

@@ -10,8 +10,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use sleuthc::codes::Code;
 use sleuthc::diagnostics::{render_human, render_json, Diagnostic};
 use sleuthc::emit::OutputFile;
-use sleuthc::source::{Origin, SourceLoader, SourceMap};
-use sleuthc::span::{FileId, Span};
+use sleuthc::source::{LoadError, Origin, SourceLoader, SourceMap};
+use sleuthc::span::Span;
 use sleuthc::{compile, Compilation, Mode, Options};
 
 #[derive(Parser)]
@@ -56,7 +56,7 @@ struct Input {
     /// Override a param: `--param ssh_cidr=198.51.100.4/32` (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
     params: Vec<(String, String)>,
-    /// How diagnostics are printed.
+    /// How diagnostics are printed: human (stderr) or one JSON object per line (stdout).
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
     message_format: MessageFormat,
     /// When to colour diagnostics (NO_COLOR is honoured in `auto`).
@@ -151,10 +151,10 @@ fn explain(code: &str) -> ExitCode {
 struct FsLoader;
 
 impl SourceLoader for FsLoader {
-    fn load(&self, path: &str) -> Result<String, String> {
+    fn load(&self, path: &str) -> Result<String, LoadError> {
         read_source(Path::new(path)).map_err(|e| match e {
-            ReadError::Io(m) => m,
-            ReadError::NotUtf8(offset) => format!("it is not UTF-8 (invalid byte at offset {offset})"),
+            ReadError::Io(m) => LoadError::Io(m),
+            ReadError::NotUtf8(offset) => LoadError::NotUtf8 { offset },
         })
     }
 }
@@ -199,7 +199,6 @@ fn compile_input(input: &Input, mode: Mode) -> Option<Compilation> {
             let d = Diagnostic::error(Code::InvalidUtf8, Span::new(file, lossy_offset, lossy_offset + 1), format!("{name} is not valid UTF-8"))
                 .with_label(format!("invalid byte at offset {offset}"))
                 .with_help("save the file as UTF-8");
-            let _ = FileId(0);
             Some(Compilation { sources, diagnostics: vec![d], files: None })
         }
     }
@@ -225,7 +224,11 @@ fn report(c: &Compilation, input: &Input) {
             s
         }
     };
-    let _ = std::io::stderr().write_all(text.as_bytes());
+    // JSON is for tools and goes to stdout (like cargo's); human text to stderr.
+    let _ = match input.message_format {
+        MessageFormat::Json => std::io::stdout().write_all(text.as_bytes()),
+        MessageFormat::Human => std::io::stderr().write_all(text.as_bytes()),
+    };
 }
 
 /// Writes every file into a fresh sibling directory, then swaps it into place, so an

@@ -60,10 +60,18 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
+/// Why an imported file could not be loaded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LoadError {
+    /// Missing, unreadable, a directory: the reason in words.
+    Io(String),
+    /// Read, but not UTF-8; the byte offset of the first invalid byte.
+    NotUtf8 { offset: usize },
+}
+
 /// Reads user files for imports. Paths are as written, joined to the importer's directory.
 pub trait SourceLoader {
-    /// The file's text, or a human-readable reason it could not be read.
-    fn load(&self, path: &str) -> Result<String, String>;
+    fn load(&self, path: &str) -> Result<String, LoadError>;
 }
 
 /// The standard library modules embedded in the binary, by module path (`network`).

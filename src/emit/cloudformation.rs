@@ -21,6 +21,12 @@ pub fn template(inst: &StackInstance) -> Json {
         if let Some(p) = &r.update_replace_policy {
             o.insert("UpdateReplacePolicy".into(), Json::String(p.clone()));
         }
+        if let Some(p) = &r.update_policy {
+            o.insert("UpdatePolicy".into(), p.clone());
+        }
+        if let Some(p) = &r.creation_policy {
+            o.insert("CreationPolicy".into(), p.clone());
+        }
         if let Some(m) = &r.metadata {
             o.insert("Metadata".into(), m.clone());
         }

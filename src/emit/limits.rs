@@ -19,6 +19,10 @@ pub const MAX_DYNAMIC_REFS: usize = 60;
 pub fn check_template(inst: &StackInstance, body: &str, diags: &mut Diagnostics) {
     let at = format!("{} in {} {}", inst.stack, inst.env, inst.region);
     let err = |code: Code, msg: String| Diagnostic::error(code, inst.span, msg).with_label(format!("stack `{}`", inst.stack));
+    if inst.resources.is_empty() {
+        diags.push(err(Code::EmptyStack, format!("{at} has no resources; CloudFormation needs at least one"))
+            .with_help("add a resource that exists in every environment, or move conditional resources into another stack"));
+    }
     if inst.resources.len() > MAX_RESOURCES {
         diags.push(err(Code::TooManyResources, format!("{at} has {} resources; CloudFormation allows {MAX_RESOURCES}", inst.resources.len()))
             .with_help("split the stack into several stacks"));
@@ -50,6 +54,25 @@ pub fn check_template(inst: &StackInstance, body: &str, diags: &mut Diagnostics)
             if e.len() > MAX_EXPORT_NAME {
                 diags.push(Diagnostic::error(Code::NameTooLong, out.span, format!("export name `{e}` is longer than {MAX_EXPORT_NAME}")).with_label("this output"));
             }
+        }
+    }
+}
+
+/// Stack names must be unique per account and region.
+pub fn check_stack_names(instances: &[StackInstance], diags: &mut Diagnostics) {
+    let mut seen: BTreeMap<(&str, &str, &str), &StackInstance> = BTreeMap::new();
+    for inst in instances {
+        if let Some(prev) = seen.insert((&inst.account, &inst.region, &inst.stack_name), inst) {
+            diags.push(
+                Diagnostic::error(
+                    Code::DuplicateStackName,
+                    inst.span,
+                    format!("stack `{}` of env `{}` and stack `{}` of env `{}` are both named `{}` in {} {}", inst.stack, inst.env, prev.stack, prev.env, inst.stack_name, inst.account, inst.region),
+                )
+                .with_label("this stack")
+                .with_secondary(prev.span, "and this one")
+                .with_help("rename a stack or an environment"),
+            );
         }
     }
 }

@@ -94,7 +94,7 @@ pub fn params(checked: &Checked, overrides: &[(String, String)], diags: &mut Dia
             }
         };
         let span = p.default.as_ref().map_or(p.name.span, |d| d.span);
-        let value = check_or_report(value, &p.ty, span, &format!("param `{}`", p.name.node), checked, &values, diags);
+        let value = check_or_report(value, &p.ty, span, p.default.as_ref().filter(|_| given.is_none()), None, &format!("param `{}`", p.name.node), checked, &values, diags);
         values.insert(p.name.node.clone(), value);
     }
     values
@@ -116,10 +116,15 @@ fn parse_override(text: &str, ty: &Type) -> Result<Value, String> {
     }
 }
 
+/// Checks a value against its declared type; on failure reports at the offending part
+/// of `expr` (when given), with `code` replacing a plain type mismatch.
+#[allow(clippy::too_many_arguments)]
 fn check_or_report(
     value: Value,
     ty: &Type,
     span: Span,
+    expr: Option<&ast::Expr>,
+    code: Option<Code>,
     what: &str,
     checked: &Checked,
     params: &IndexMap<String, Value>,
@@ -134,8 +139,17 @@ fn check_or_report(
     match result {
         Ok(v) => v,
         Err(m) => {
-            let at = if m.path.is_empty() { String::new() } else { format!(" (at `{}`)", m.path) };
-            let mut d = Diagnostic::error(m.code, span, format!("{what}: {}{at}", m.message)).with_label(format!("expected {}", ty.describe()));
+            let span = expr.map_or(span, |e| super::props::find_span(e, &m.path));
+            let code = match code {
+                Some(c) if m.code == Code::TypeMismatch => c,
+                _ => m.code,
+            };
+            let (at, label) = if m.path.is_empty() || expr.is_some() {
+                (String::new(), format!("expected {}", ty.describe()))
+            } else {
+                (format!(" (at `{}`)", m.path), format!("expected {}", ty.describe()))
+            };
+            let mut d = Diagnostic::error(code, span, format!("{what}: {}{at}", m.message)).with_label(label);
             if let Some(h) = m.help {
                 d = d.with_help(h);
             }
@@ -226,11 +240,16 @@ pub fn environments(checked: &Checked, params: &IndexMap<String, Value>, diags: 
             fields: IndexMap::new(),
             span: decl.span,
         };
+        let mut names: Vec<&str> = vec!["account", "regions", "approval"];
+        names.extend(checked.fields.iter().map(|f| f.name.node.as_str()));
+        let mut misspelt: Vec<&str> = Vec::new();
         for (key, entry) in &given {
             let known = *key == "approval" || builtin.iter().chain(&checked.fields).any(|f| f.name.node == *key);
             if !known {
-                let mut names: Vec<&str> = vec!["account", "regions", "approval"];
-                names.extend(checked.fields.iter().map(|f| f.name.node.as_str()));
+                if let Some(best) = crate::diagnostics::did_you_mean(key, names.iter().copied()) {
+                    misspelt.push(best);
+                }
+                let names = names.clone();
                 diags.push(
                     Diagnostic::error(Code::EnvField, entry.key.span, format!("env `{}` sets `{key}`, which is not a field", decl.name.node))
                         .with_label("unknown field")
@@ -260,7 +279,7 @@ pub fn environments(checked: &Checked, params: &IndexMap<String, Value>, diags: 
                     let what = format!("env `{}` field `{}`", decl.name.node, f.name.node);
                     let what = what.as_str();
                     let mut sub = Diagnostics::default();
-                    let v = check_field(v, f, e.value.span, what, checked, params, &mut sub);
+                    let v = check_field(v, f, &e.value, what, checked, params, &mut sub);
                     let failed = sub.has_errors();
                     diags.extend(sub);
                     if failed {
@@ -271,11 +290,15 @@ pub fn environments(checked: &Checked, params: &IndexMap<String, Value>, diags: 
                 (None, Some(d)) => Expander::eval_global(checked, d, params, diags),
                 (None, None) if matches!(f.ty, Type::Optional(_)) => Value::None,
                 (None, None) => {
-                    diags.push(
-                        Diagnostic::error(Code::EnvField, decl.name.span, format!("env `{}` is missing field `{}`", decl.name.node, f.name.node))
-                            .with_label(format!("needs `{} = ...`", f.name.node))
-                            .with_secondary(f.name.span, format!("`{}: {}` declared here", f.name.node, f.ty.describe())),
-                    );
+                    // A misspelt key already got "did you mean" for this field.
+                    if !misspelt.contains(&f.name.node.as_str()) {
+                        let mut d = Diagnostic::error(Code::EnvField, decl.name.span, format!("env `{}` is missing field `{}`", decl.name.node, f.name.node))
+                            .with_label(format!("needs `{} = ...`", f.name.node));
+                        if f.name.span != root_span() {
+                            d = d.with_secondary(f.name.span, format!("`{}: {}` declared here", f.name.node, f.ty.describe()));
+                        }
+                        diags.push(d);
+                    }
                     continue;
                 }
             };
@@ -294,8 +317,9 @@ pub fn environments(checked: &Checked, params: &IndexMap<String, Value>, diags: 
     Some(out)
 }
 
-fn check_field(v: Value, f: &ParamDef, span: Span, what: &str, checked: &Checked, params: &IndexMap<String, Value>, diags: &mut Diagnostics) -> Value {
-    let r = check_or_report(v, &f.ty, span, what, checked, params, diags);
+fn check_field(v: Value, f: &ParamDef, expr: &ast::Expr, what: &str, checked: &Checked, params: &IndexMap<String, Value>, diags: &mut Diagnostics) -> Value {
+    let span = expr.span;
+    let r = check_or_report(v, &f.ty, span, Some(expr), Some(Code::EnvField), what, checked, params, diags);
     if let Some(d) = r.deploy_part() {
         diags.push(
             Diagnostic::error(Code::DeployTime, span, format!("{what} must be known at compile time"))

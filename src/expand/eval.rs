@@ -20,6 +20,14 @@ use crate::types::{self, regions};
 
 type InstanceKey = (String, String, String);
 
+/// The reference that led to evaluating another stack: where, and how.
+#[derive(Clone, Copy)]
+struct Via {
+    span: Span,
+    /// "reads" for an output reference, "depends on" for `depends_on`.
+    verb: &'static str,
+}
+
 enum State {
     InProgress,
     Done { outputs: IndexMap<String, (Value, Span)> },
@@ -36,7 +44,7 @@ pub struct Expander<'a> {
     states: HashMap<InstanceKey, State>,
     instances: Vec<StackInstance>,
     /// Instances being evaluated, with the reference that led into each.
-    chain: Vec<(InstanceKey, Option<Span>)>,
+    chain: Vec<(InstanceKey, Option<Via>)>,
 }
 
 /// The stack instance under construction.
@@ -57,6 +65,8 @@ struct Body {
     prefix: String,
     scopes: Vec<IndexMap<String, Value>>,
     outputs: IndexMap<String, (Value, Span)>,
+    /// Names bound to component instances, for "no output" vs "no field" messages.
+    instances: Vec<String>,
     /// Where this component instance was created, for labels on errors inside it.
     call_site: Option<(Span, String)>,
 }
@@ -98,7 +108,7 @@ impl<'a> Expander<'a> {
             chain: Vec::new(),
         };
         let mut frame = Frame { env: None, region: String::new(), stack: String::new(), resources: IndexMap::new(), depends_on: Vec::new(), imports: Vec::new() };
-        let mut body = Body { module: 0, in_stack: false, prefix: String::new(), scopes: vec![IndexMap::new()], outputs: IndexMap::new(), call_site: None };
+        let mut body = Body { module: 0, in_stack: false, prefix: String::new(), scopes: vec![IndexMap::new()], outputs: IndexMap::new(), instances: Vec::new(), call_site: None };
         let v = ex.expr(&mut frame, &mut body, e);
         diags.extend(ex.diags);
         v
@@ -119,7 +129,7 @@ impl<'a> Expander<'a> {
         self.instance_via(env, region, stack, None)
     }
 
-    fn instance_via(&mut self, env: &EnvInfo, region: &str, stack: &str, via: Option<Span>) -> Option<&IndexMap<String, (Value, Span)>> {
+    fn instance_via(&mut self, env: &EnvInfo, region: &str, stack: &str, via: Option<Via>) -> Option<&IndexMap<String, (Value, Span)>> {
         let key = (env.name.clone(), region.to_string(), stack.to_string());
         match self.states.get(&key) {
             Some(State::InProgress) => {
@@ -149,20 +159,22 @@ impl<'a> Expander<'a> {
         }
     }
 
-    fn report_cycle(&mut self, key: &InstanceKey, via: Option<Span>) {
+    fn report_cycle(&mut self, key: &InstanceKey, via: Option<Via>) {
         let start = self.chain.iter().position(|(k, _)| k == key).unwrap_or(0);
         let mut names: Vec<&str> = self.chain[start..].iter().map(|(k, _)| k.2.as_str()).collect();
         names.push(&key.2);
-        let span = via.unwrap_or_else(|| self.checked.stacks[&key.2].name.span);
+        let span = via.map_or_else(|| self.checked.stacks[&key.2].name.span, |v| v.span);
+        let verb = via.map_or("reads", |v| v.verb);
         let mut d = Diagnostic::error(
             Code::StackCycle,
             span,
             format!("stacks depend on each other in a cycle: {} (in {} {})", names.join(" → "), key.0, key.1),
         )
-        .with_label(format!("`{}` reads `{}` here", self.chain.last().map_or("", |c| c.0 .2.as_str()), key.2));
-        for (k, v) in &self.chain[start + 1..] {
-            if let Some(s) = v {
-                d = d.with_secondary(*s, format!("reads `{}` here", k.2));
+        .with_label(format!("`{}` {verb} `{}` here", self.chain.last().map_or("", |c| c.0 .2.as_str()), key.2));
+        for (i, (k, v)) in self.chain.iter().enumerate().skip(start + 1) {
+            if let Some(v) = v {
+                let from = &self.chain[i - 1].0 .2;
+                d = d.with_secondary(v.span, format!("`{from}` {} `{}` here", v.verb, k.2));
             }
         }
         self.diags.push(d.with_help("move the shared resources into a separate stack that both read"));
@@ -180,17 +192,26 @@ impl<'a> Expander<'a> {
             depends_on: Vec::new(),
             imports: Vec::new(),
         };
-        let mut body = Body { module: 0, in_stack: true, prefix: String::new(), scopes: Vec::new(), outputs: IndexMap::new(), call_site: None };
-        let before = self.diags.len();
+        let mut body = Body { module: 0, in_stack: true, prefix: String::new(), scopes: Vec::new(), outputs: IndexMap::new(), instances: Vec::new(), call_site: None };
         self.block(&mut frame, &mut body, &decl.body, true);
         let stack_name = format!("{}-{}-{}", app.name, env.name.replace('_', "-"), stack.replace('_', "-"));
         let mut outputs = IndexMap::new();
+        let mut ids: IndexMap<String, (&str, Span)> = IndexMap::new();
         for (name, (value, span)) in &body.outputs {
+            let logical_id = pascal_case(name);
+            if let Some((other, prev)) = ids.get(&logical_id) {
+                let d = Diagnostic::error(Code::LogicalIdClash, *span, format!("outputs `{name}` and `{other}` both become `{logical_id}`"))
+                    .with_label("this output")
+                    .with_secondary(*prev, "clashes with this one")
+                    .with_help("rename one of the outputs");
+                self.error(&body, d);
+                continue;
+            }
+            ids.insert(logical_id.clone(), (name, *span));
             if let Some(json) = self.output_json(&body, value, *span) {
-                outputs.insert(name.clone(), StackOutput { logical_id: pascal_case(name), value: json, export: None, span: *span });
+                outputs.insert(name.clone(), StackOutput { logical_id, value: json, export: None, span: *span });
             }
         }
-        let failed = self.diags.len() > before && self.diags.has_errors();
         let inst = StackInstance {
             env: env.name.clone(),
             account: env.account.clone(),
@@ -206,9 +227,8 @@ impl<'a> Expander<'a> {
             outputs,
             depends_on: frame.depends_on,
             imports: frame.imports,
-            span: decl.span,
+            span: decl.name.span,
         };
-        let _ = failed;
         Some((inst, body.outputs))
     }
 
@@ -319,7 +339,10 @@ impl<'a> Expander<'a> {
             Statement::Let { name, value } => {
                 let v = match &value.kind {
                     ExprKind::Call(callee, args) => match self.callee_component(b, callee) {
-                        Some(id) => self.instantiate(f, b, id, &name.node, value.span, args),
+                        Some(id) => {
+                            b.instances.push(name.node.clone());
+                            self.instantiate(f, b, id, &name.node, value.span, args)
+                        }
                         None => self.expr(f, b, value),
                     },
                     _ => self.expr(f, b, value),
@@ -328,6 +351,14 @@ impl<'a> Expander<'a> {
             }
             Statement::Output { name, value } => {
                 let v = self.expr(f, b, value);
+                if let Some((_, prev)) = b.outputs.get(&name.node) {
+                    let d = Diagnostic::error(Code::Duplicate, name.span, format!("output `{}` is defined twice", name.node))
+                        .with_label("second definition")
+                        .with_secondary(*prev, "first defined here")
+                        .with_help("give each output its own name");
+                    self.error(b, d);
+                    return;
+                }
                 b.outputs.insert(name.node.clone(), (v, value.span));
             }
             Statement::Resource(r) => self.resource(f, b, r),
@@ -374,7 +405,7 @@ impl<'a> Expander<'a> {
                         match item {
                             Value::Stack(s) => {
                                 if let Some(env) = f.env {
-                                    self.instance_via(env, &f.region.clone(), &s, Some(value.span));
+                                    self.instance_via(env, &f.region.clone(), &s, Some(Via { span: value.span, verb: "depends on" }));
                                 }
                                 f.depends_on.push(Dependency { stack: s, kind: DependencyKind::Explicit, span: value.span });
                             }
@@ -458,6 +489,7 @@ impl<'a> Expander<'a> {
             prefix: format!("{}{}", b.prefix, pascal_case(instance)),
             scopes: vec![IndexMap::new()],
             outputs: IndexMap::new(),
+            instances: Vec::new(),
             call_site: Some((span, comp.name.node.clone())),
         };
         for p in &comp.params {
@@ -591,7 +623,8 @@ impl<'a> Expander<'a> {
             ExprKind::Name(n) => self.name(f, b, n, e.span),
             ExprKind::Field(base, field) => {
                 let v = self.expr(f, b, base);
-                self.field(f, b, v, field, e.span)
+                let instance = matches!(&base.kind, ExprKind::Name(n) if b.instances.iter().any(|i| i == n));
+                self.field(f, b, v, field, e.span, instance)
             }
             ExprKind::Index(base, index) => {
                 let v = self.expr(f, b, base);
@@ -698,11 +731,19 @@ impl<'a> Expander<'a> {
             }
         }
         match n {
-            "env" | "region" | "aws" | "app" => match (f.env, self.app) {
+            "env" | "region" | "aws" | "app" | "default_tags" => match (f.env, self.app) {
                 (Some(env), Some(app)) => match n {
                     "env" => env.value(),
                     "region" => Value::Str(f.region.clone()),
-                    "app" => Value::Record(IndexMap::from([("name".to_string(), Value::Str(app.name.clone()))])),
+                    "app" => Value::Record(IndexMap::from([
+                        ("name".to_string(), Value::Str(app.name.clone())),
+                        ("tags".to_string(), Value::Record(app.tags.iter().map(|(k, v)| (k.clone(), Value::Str(v.clone()))).collect())),
+                    ])),
+                    "default_tags" => {
+                        let mut tags: IndexMap<String, Value> = app.tags.iter().map(|(k, v)| (k.clone(), Value::Str(v.clone()))).collect();
+                        tags.insert("Environment".into(), Value::Str(env.name.clone()));
+                        Value::Record(tags)
+                    }
                     _ => aws_value(env, &f.region, span),
                 },
                 _ => {
@@ -725,7 +766,8 @@ impl<'a> Expander<'a> {
         }
     }
 
-    fn field(&mut self, f: &mut Frame, b: &mut Body, v: Value, field: &ast::Ident, span: Span) -> Value {
+    /// `.name` on a value; `instance` says the value is a component instance (its outputs).
+    fn field(&mut self, f: &mut Frame, b: &mut Body, v: Value, field: &ast::Ident, span: Span, instance: bool) -> Value {
         let name = field.node.as_str();
         match v {
             Value::Error => Value::Error,
@@ -733,7 +775,8 @@ impl<'a> Expander<'a> {
                 Some(x) => x,
                 None => {
                     let keys: Vec<String> = m.keys().cloned().collect();
-                    let d = Diagnostic::error(Code::UnknownOutput, field.span, format!("no field or output `{name}`"))
+                    let (code, what) = if instance { (Code::UnknownOutput, "output") } else { (Code::BadOperand, "field") };
+                    let d = Diagnostic::error(code, field.span, format!("no {what} `{name}`"))
                         .with_label("not here")
                         .with_suggestion(name, keys.iter().map(String::as_str))
                         .with_note(format!("available: {}", if keys.is_empty() { "none".into() } else { keys.join(", ") }));
@@ -790,7 +833,7 @@ impl<'a> Expander<'a> {
             return Value::Error;
         }
         let region = f.region.clone();
-        let Some(outputs) = self.instance_via(env, &region, stack, Some(span)) else { return Value::Error };
+        let Some(outputs) = self.instance_via(env, &region, stack, Some(Via { span, verb: "reads" })) else { return Value::Error };
         let Some((value, _)) = outputs.get(&field.node).cloned() else {
             let names: Vec<String> = outputs.keys().cloned().collect();
             let d = Diagnostic::error(Code::UnknownOutput, field.span, format!("stack `{stack}` has no output `{}`", field.node))
@@ -815,7 +858,7 @@ impl<'a> Expander<'a> {
         }
         let import = json!({"Fn::ImportValue": export});
         let is_list = matches!(value, Value::List(_)) || matches!(&value, Value::Deploy(d) if d.shape == DeployShape::List);
-        let what = format!("`{stack}.{}`, imported from another stack", field.node);
+        let what = format!("the import of `{stack}.{}`", field.node);
         if is_list {
             Value::Deploy(Deploy { json: json!({"Fn::Split": [",", import]}), shape: DeployShape::List, origin: span, what })
         } else {
@@ -902,7 +945,8 @@ impl<'a> Expander<'a> {
                 if let Some(d) = a.deploy_part().or(c.deploy_part()).cloned() {
                     let dg = Diagnostic::error(Code::DeployTime, span, format!("`{}` compares a value only known at deploy time", op.symbol()))
                         .with_label("cannot be decided while compiling")
-                        .with_secondary(d.origin, format!("{} comes from here", d.what));
+                        .with_secondary(d.origin, format!("{} comes from here", d.what))
+                        .with_help("compare values known at compile time: `env.name`, an environment field, a param");
                     self.error(b, dg);
                     return Value::Error;
                 }

@@ -39,6 +39,8 @@ pub struct CfnResource {
     pub depends_on: Vec<String>,
     pub deletion_policy: Option<String>,
     pub update_replace_policy: Option<String>,
+    pub update_policy: Option<Json>,
+    pub creation_policy: Option<Json>,
     pub metadata: Option<Json>,
     pub span: Span,
 }

@@ -52,6 +52,8 @@ pub fn build_resource(
         depends_on: Vec::new(),
         deletion_policy: None,
         update_replace_policy: None,
+        update_policy: None,
+        creation_policy: None,
         metadata: None,
         span: r.span,
     };
@@ -83,7 +85,7 @@ pub fn build_resource(
             Ok(json) => {
                 res.properties.insert(key.to_string(), json);
             }
-            Err(e) => diags.push(prop_diag(e, &entry.value, &r.type_name.node)),
+            Err(e) => diags.push(prop_diag(e, entry, &r.type_name.node)),
         }
     }
     if let Some(tags) = tags(schema, env, app, user_tags, &mut diags) {
@@ -167,6 +169,19 @@ fn option(res: &mut CfnResource, entry: &ast::Entry, value: Value, diags: &mut V
                 }
             }
         }
+        key @ ("update_policy" | "creation_policy") => match to_cfn(&value, &Shape::Json, key) {
+            Ok(j @ Json::Object(_)) => {
+                if key == "update_policy" {
+                    res.update_policy = Some(j);
+                } else {
+                    res.creation_policy = Some(j);
+                }
+            }
+            _ => diags.push(
+                Diagnostic::error(Code::BadResourceOption, span, format!("`{key}` must be a record, found {}", value.describe()))
+                    .with_label("expected `{ ... }` as CloudFormation documents it"),
+            ),
+        },
         "metadata" => {
             if let Some(s) = value.secret_part() {
                 diags.push(secret_in(span, "metadata", "metadata is readable in clear text", s.origin, &s.what));
@@ -198,6 +213,30 @@ fn tags(schema: &ResourceSchema, env: Option<&EnvInfo>, app: Option<&AppInfo>, u
         if let Some(s) = value.secret_part() {
             diags.push(secret_in(span, "a tag", "tags are visible to anyone who can list resources", s.origin, &s.what));
         } else {
+            // The CloudFormation list form `[{ Key = "k", Value = "v" }]` is accepted too.
+            let value = match value {
+                Value::List(items) => {
+                    let mut m = IndexMap::new();
+                    let mut ok = true;
+                    for item in items {
+                        match item {
+                            Value::Record(mut r) if r.len() == 2 => match (r.shift_remove("Key"), r.shift_remove("Value")) {
+                                (Some(Value::Str(k)), Some(v)) => {
+                                    m.insert(k, v);
+                                }
+                                _ => ok = false,
+                            },
+                            _ => ok = false,
+                        }
+                    }
+                    if ok {
+                        Value::Record(m)
+                    } else {
+                        Value::List(Vec::new())
+                    }
+                }
+                other => other,
+            };
             match value {
                 Value::Record(m) => {
                     for (k, v) in m {
@@ -215,7 +254,7 @@ fn tags(schema: &ResourceSchema, env: Option<&EnvInfo>, app: Option<&AppInfo>, u
                 }
                 other => diags.push(
                     Diagnostic::error(Code::PropertyType, span, format!("`{prop}` takes a record of tags, found {}", other.describe()))
-                        .with_label("expected `{ Key = \"value\" }`")
+                        .with_label("expected `{ Key = \"value\" }` or `[{ Key = \"k\", Value = \"v\" }]`")
                         .with_note("sleuthc writes tags in the form the resource type wants (a Key/Value list or a map)"),
                 ),
             }
@@ -257,6 +296,18 @@ fn tags(schema: &ResourceSchema, env: Option<&EnvInfo>, app: Option<&AppInfo>, u
 fn to_cfn(v: &Value, shape: &Shape, path: &str) -> Result<Json, PropError> {
     let err = |code: Code, message: String| PropError { code, path: path.to_string(), message, help: None, origin: None };
     let mismatch = || err(Code::PropertyType, format!("`{path}` expects {}, found {}", shape.describe(), v.describe()));
+    if let Value::Secret(d) = v {
+        // Clear-text places, at any depth: user data, tags, tag specifications.
+        let exposed = path.split(['.', '[']).find(|seg| seg.ends_with("UserData") || *seg == "Tags" || *seg == "TagSpecifications");
+        if let Some(seg) = exposed {
+            let place = if seg.ends_with("UserData") { "user data" } else { "a tag" };
+            return Err(PropError {
+                origin: Some((d.origin, d.what.clone())),
+                help: Some("pass the secret's ARN and read the value at run time, e.g. `aws secretsmanager get-secret-value --secret-id ...`".into()),
+                ..err(Code::SecretLeak, format!("a Secret cannot be used in {place} (`{path}`): it would be readable in clear text"))
+            });
+        }
+    }
     match (v, shape) {
         (Value::Deploy(_), _) => match v {
             Value::Deploy(d) => Ok(d.json.clone()),
@@ -387,8 +438,10 @@ fn plain(v: &Value) -> Option<Json> {
     })
 }
 
-fn prop_diag(e: PropError, expr: &Expr, type_name: &str) -> Diagnostic {
-    let span = find_span(expr, e.path.split_once('.').map_or("", |(_, rest)| rest));
+fn prop_diag(e: PropError, entry: &ast::Entry, type_name: &str) -> Diagnostic {
+    // Paths start with the property itself (`Prop[0].Sub`): locate the rest in its value.
+    let rest = e.path.strip_prefix(entry.key.node.as_str()).unwrap_or("");
+    let span = locate(&entry.value, rest, e.code == Code::UnknownProperty);
     let mut d = Diagnostic::error(e.code, span, e.message).with_label(format!("in `{type_name}`"));
     if let Some(h) = e.help {
         d = d.with_help(h);
@@ -401,7 +454,13 @@ fn prop_diag(e: PropError, expr: &Expr, type_name: &str) -> Diagnostic {
 
 /// The span of the part of a literal at `path` (`A.B[2].C`), as deep as the literal goes.
 pub fn find_span(expr: &Expr, path: &str) -> Span {
+    locate(expr, path, false)
+}
+
+/// Like [`find_span`]; with `key`, a path ending in a record key gives the key's span.
+fn locate(expr: &Expr, path: &str, key: bool) -> Span {
     let mut cur = expr;
+    let mut key_span = None;
     for seg in path.split('.').filter(|s| !s.is_empty()) {
         let (name, indices) = match seg.find('[') {
             Some(i) => (&seg[..i], &seg[i..]),
@@ -410,19 +469,28 @@ pub fn find_span(expr: &Expr, path: &str) -> Span {
         if !name.is_empty() {
             let ExprKind::Record(entries) = &cur.kind else { return cur.span };
             match entries.iter().find(|e| e.key.node == name) {
-                Some(e) => cur = &e.value,
+                Some(e) => {
+                    cur = &e.value;
+                    key_span = Some(e.key.span);
+                }
                 None => return cur.span,
             }
         }
         for idx in indices.split(['[', ']']).filter(|s| !s.is_empty()) {
             let (ExprKind::List(xs), Ok(i)) = (&cur.kind, idx.parse::<usize>()) else { return cur.span };
             match xs.get(i) {
-                Some(x) => cur = x,
+                Some(x) => {
+                    cur = x;
+                    key_span = None;
+                }
                 None => return cur.span,
             }
         }
     }
-    cur.span
+    match key_span {
+        Some(k) if key => k,
+        _ => cur.span,
+    }
 }
 
 /// An interpolated string with deploy-time parts: `Fn::Sub` when every part is a Ref

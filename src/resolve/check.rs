@@ -16,9 +16,10 @@ use crate::span::Span;
 use crate::syntax::ast::{self, Expr, ExprKind, Statement, StrPart};
 
 /// Resource options: lowercase keys in a resource body.
-pub const RESOURCE_OPTIONS: &[&str] = &["depends_on", "deletion_policy", "update_replace_policy", "metadata"];
+pub const RESOURCE_OPTIONS: &[&str] =
+    &["depends_on", "deletion_policy", "update_replace_policy", "update_policy", "creation_policy", "metadata"];
 /// Names every stack and component body can use.
-pub const GLOBALS: &[&str] = &["app", "env", "region", "aws"];
+pub const GLOBALS: &[&str] = &["app", "env", "region", "aws", "default_tags"];
 
 #[derive(Clone, Debug)]
 enum Binding {
@@ -33,15 +34,16 @@ struct Checker<'a> {
     module: usize,
     in_stack: bool,
     scopes: Vec<IndexMap<String, (Binding, Span)>>,
+    loop_depth: usize,
 }
 
 pub fn check_program(program: &Checked, diags: &mut Diagnostics) {
     for stack in program.stacks.values() {
-        let mut c = Checker { program, diags, module: 0, in_stack: true, scopes: Vec::new() };
+        let mut c = Checker { program, diags, module: 0, in_stack: true, scopes: Vec::new(), loop_depth: 0 };
         c.block(&stack.body, true);
     }
     for comp in &program.components {
-        let mut c = Checker { program, diags, module: comp.module, in_stack: false, scopes: Vec::new() };
+        let mut c = Checker { program, diags, module: comp.module, in_stack: false, scopes: Vec::new(), loop_depth: 0 };
         let mut params = IndexMap::new();
         for p in &comp.params {
             if let Some(d) = &p.default {
@@ -60,7 +62,7 @@ pub fn check_program(program: &Checked, diags: &mut Diagnostics) {
     }
     for p in program.params.iter().chain(&program.fields) {
         if let Some(d) = &p.default {
-            let mut c = Checker { program, diags, module: 0, in_stack: false, scopes: Vec::new() };
+            let mut c = Checker { program, diags, module: 0, in_stack: false, scopes: Vec::new(), loop_depth: 0 };
             c.expr(d);
         }
     }
@@ -97,6 +99,7 @@ impl Checker<'_> {
     }
 
     fn bind(&mut self, name: &ast::Ident, b: Binding) {
+        self.not_builtin(name);
         let scope = self.scopes.last_mut().expect("a scope is open");
         if let Some((_, prev)) = scope.get(&name.node) {
             if *prev != name.span {
@@ -111,6 +114,18 @@ impl Checker<'_> {
             return;
         }
         scope.insert(name.node.clone(), (b, name.span));
+    }
+
+    /// `env`, `region`, `app`, `aws` and `default_tags` cannot be redefined: shadowing
+    /// them would silently change what every later use means.
+    fn not_builtin(&mut self, name: &ast::Ident) {
+        if GLOBALS.contains(&name.node.as_str()) {
+            self.diags.push(
+                Diagnostic::error(Code::Duplicate, name.span, format!("`{}` is built in and cannot be redefined", name.node))
+                    .with_label("shadows the built-in name")
+                    .with_help("choose another name"),
+            );
+        }
     }
 
     fn block(&mut self, block: &ast::Block, stack_top: bool) {
@@ -133,7 +148,16 @@ impl Checker<'_> {
                 self.expr(value);
                 self.bind(name, Binding::Local);
             }
-            Statement::Output { value, .. } => self.expr(value),
+            Statement::Output { name, value } => {
+                self.expr(value);
+                if self.loop_depth > 0 {
+                    self.diags.push(
+                        Diagnostic::error(Code::Duplicate, name.span, format!("output `{}` is inside a `for`", name.node))
+                            .with_label("every iteration would define it again")
+                            .with_help("collect the values with a comprehension after the loop: `output ids = [for x in xs: r[x].ref]`"),
+                    );
+                }
+            }
             Statement::Resource(r) => self.resource(r),
             Statement::If { cond, then, otherwise, .. } => {
                 self.expr(cond);
@@ -144,13 +168,18 @@ impl Checker<'_> {
             }
             Statement::For { index, var, iter, body, .. } => {
                 self.expr(iter);
+                for v in index.iter().chain([var]) {
+                    self.not_builtin(v);
+                }
                 let mut scope = IndexMap::new();
                 if let Some(i) = index {
                     scope.insert(i.node.clone(), (Binding::Local, i.span));
                 }
                 scope.insert(var.node.clone(), (Binding::Local, var.span));
                 self.scopes.push(scope);
+                self.loop_depth += 1;
                 self.block(body, false);
+                self.loop_depth -= 1;
                 self.scopes.pop();
                 // Keyed resources declared in the loop are reachable by key after it.
                 for st in &body.statements {
@@ -212,7 +241,7 @@ impl Checker<'_> {
                         Diagnostic::error(Code::BadResourceOption, e.key.span, format!("unknown resource option `{key}`"))
                             .with_label("not a resource option")
                             .with_suggestion(key, RESOURCE_OPTIONS.iter().copied())
-                            .with_note("lowercase keys are options: depends_on, deletion_policy, update_replace_policy, metadata"),
+                            .with_note(format!("lowercase keys are options: {}", RESOURCE_OPTIONS.join(", "))),
                     );
                 }
             } else if !schema.properties.contains_key(key) {
@@ -373,6 +402,10 @@ impl Checker<'_> {
                         .with_suggestion(&name.node, comp.params.iter().map(|p| p.name.node.as_str())),
                 );
             }
+        }
+        // With positional arguments the missing list would only repeat the first error.
+        if args.iter().any(|a| a.name.is_none()) {
+            return;
         }
         let missing: Vec<&str> = comp
             .params

@@ -5,7 +5,7 @@ use indexmap::IndexMap;
 
 use crate::codes::Code;
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::source::{join_relative, Origin, SourceLoader, SourceMap, STDLIB};
+use crate::source::{join_relative, LoadError, Origin, SourceLoader, SourceMap, STDLIB};
 use crate::span::{FileId, Span};
 use crate::syntax::{self, ast};
 
@@ -100,7 +100,10 @@ impl Loader<'_> {
                     self.diags.push(
                         Diagnostic::error(Code::UnknownImport, span, format!("no module `std.{module}` in the standard library"))
                             .with_label("unknown module")
-                            .with_suggestion(&module, known()),
+                            .with_help(match crate::diagnostics::did_you_mean(&module, known()) {
+                                Some(m) => format!("did you mean `std.{m}`?"),
+                                None => format!("the modules are {}", known().map(|m| format!("`std.{m}`")).collect::<Vec<_>>().join(", ")),
+                            }),
                     );
                     return None;
                 };
@@ -124,11 +127,17 @@ impl Loader<'_> {
             Some(t) => t,
             None => match self.loader.load(&key) {
                 Ok(t) => t,
-                Err(reason) => {
-                    self.diags.push(
-                        Diagnostic::error(Code::UnknownImport, span, format!("cannot read `{key}`: {reason}"))
+                Err(err) => {
+                    let d = match err {
+                        LoadError::Io(reason) => Diagnostic::error(Code::UnknownImport, span, format!("cannot read `{key}`: {reason}"))
                             .with_label("imported here"),
-                    );
+                        LoadError::NotUtf8 { offset } => {
+                            Diagnostic::error(Code::InvalidUtf8, span, format!("`{key}` is not valid UTF-8 (invalid byte at offset {offset})"))
+                                .with_label("imported here")
+                                .with_help("save the file as UTF-8")
+                        }
+                    };
+                    self.diags.push(d);
                     self.by_key.insert(key, None);
                     return None;
                 }

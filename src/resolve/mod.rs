@@ -128,6 +128,12 @@ pub fn resolve(parsed: Parsed) -> (Checked, Diagnostics) {
                         diags.push(duplicate("param", &p.binding.name, prev.name.span));
                         continue;
                     }
+                    if check::GLOBALS.contains(&p.binding.name.node.as_str()) {
+                        diags.push(
+                            Diagnostic::error(Code::Duplicate, p.binding.name.span, format!("`{}` is built in and cannot be a param", p.binding.name.node))
+                                .with_label("shadows the built-in name"),
+                        );
+                    }
                     let ty = Type::from_expr(&p.binding.ty, &mut type_diags);
                     checked.params.push(ParamDef { name: p.binding.name.clone(), ty, default: p.binding.default.clone() });
                 }

@@ -447,6 +447,26 @@ impl Lower<'_> {
                 }
             },
             Rule::duration => self.duration(&p, span),
+            Rule::number_with_unit => {
+                let text = p.as_str();
+                let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
+                let unit = &text[digits.len()..];
+                let fix = match unit.to_ascii_lowercase().as_str() {
+                    "sec" | "secs" | "second" | "seconds" => Some("s"),
+                    "min" | "mins" | "minute" | "minutes" => Some("m"),
+                    "hr" | "hrs" | "hour" | "hours" => Some("h"),
+                    "day" | "days" => Some("d"),
+                    _ => None,
+                };
+                let mut d = Diagnostic::error(Code::BadDuration, span, format!("unknown duration unit `{unit}`"))
+                    .with_label("durations end in s, m, h or d");
+                d = match fix {
+                    Some(u) => d.with_help(format!("write `{digits}{u}`")),
+                    None => d.with_help("write a duration such as `30s`, `5m`, `2h` or `7d`"),
+                };
+                self.diags.push(d);
+                ExprKind::Error
+            }
             Rule::true_lit => ExprKind::Bool(true),
             Rule::false_lit => ExprKind::Bool(false),
             Rule::none_lit => ExprKind::None,

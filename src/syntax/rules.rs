@@ -103,6 +103,7 @@ fn phrase(rule: Rule) -> &'static str {
         Rule::none_lit => "`none`",
         Rule::duration => "a duration such as `7d`",
         Rule::int => "a number",
+        Rule::number_with_unit => "a duration such as `7d`",
         Rule::plain_string => "a string without interpolation",
         Rule::plain_text => "text",
         Rule::string => "a string",
@@ -163,8 +164,18 @@ pub fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Di
     };
     let mut d = Diagnostic::error(Code::Syntax, span, format!("expected {expected}, found {found}"))
         .with_label(format!("expected {expected}"));
+    let word: String = token.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    const KEYWORDS: &[&str] = &[
+        "import", "param", "environments", "stack", "component", "resource", "output", "let", "if", "else", "for", "in", "true", "false", "none",
+    ];
     if token.starts_with(':') && expected.contains("`=`") {
         d = d.with_help("values are assigned with `=`");
+    } else if token.starts_with('=') && !token.starts_with("==") {
+        d = d.with_help("named arguments are written `name: value`; compare with `==`");
+    } else if KEYWORDS.contains(&word.as_str()) && expected.contains("a name") {
+        d = d.with_help(format!("`{word}` is a keyword and cannot be used as a name"));
+    } else if text[..start.min(text.len())].rsplit('\n').next().is_some_and(|line| line.matches('"').count() % 2 == 1) {
+        d = d.with_help("a string on this line is not closed: add the missing `\"`");
     }
     d
 }

@@ -52,11 +52,19 @@ impl Type {
                 "Secret" => Type::Secret,
                 "Json" => Type::Json,
                 other => {
-                    diags.push(
-                        Diagnostic::error(Code::UnknownName, n.span, format!("unknown type `{other}`"))
-                            .with_label("not a type")
-                            .with_suggestion(other, NAMED_TYPES.iter().copied()),
-                    );
+                    let alias = match other.to_ascii_lowercase().as_str() {
+                        "integer" | "int" | "number" | "i64" => Some("Int"),
+                        "boolean" | "bool" => Some("Bool"),
+                        "str" | "string" => Some("String"),
+                        "list" | "array" => Some("[T]"),
+                        _ => None,
+                    };
+                    let mut d = Diagnostic::error(Code::UnknownName, n.span, format!("unknown type `{other}`")).with_label("not a type");
+                    d = match alias {
+                        Some(a) => d.with_help(format!("did you mean `{a}`?")),
+                        None => d.with_suggestion(other, NAMED_TYPES.iter().copied()),
+                    };
+                    diags.push(d);
                     Type::Error
                 }
             },

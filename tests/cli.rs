@@ -1,0 +1,179 @@
+//! The command line: exit codes (0 ok, 1 diagnostics, 2 usage or I/O), bad inputs,
+//! atomic output, colour and message formats.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn sleuthc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sleuthc"))
+        .args(args)
+        .current_dir(common::root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs")
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sleuthc-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn builds_the_fleet() {
+    let out = tmp("fleet").join("out");
+    let o = sleuthc(&["build", "examples/tablesleuth/envs.sleuth", "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(o.stdout.is_empty() && o.stderr.is_empty(), "build prints nothing on success");
+    assert!(out.join("manifest.json").is_file());
+    assert!(out.join("prod/eu-west-1/compute.template.json").is_file());
+}
+
+#[test]
+fn filters_by_env_and_region() {
+    let out = tmp("filter").join("out");
+    let o = sleuthc(&["build", "examples/tablesleuth/envs.sleuth", "-o", out.to_str().unwrap(), "--env", "prod", "--region", "eu-west-1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(out.join("prod/eu-west-1/network.template.json").is_file());
+    assert!(!out.join("dev").exists());
+    assert!(!out.join("prod/us-east-2").exists());
+}
+
+#[test]
+fn missing_file_is_an_io_error() {
+    let o = sleuthc(&["check", "no/such/file.sleuth"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no such file"), "{}", stderr(&o));
+}
+
+#[test]
+fn directory_is_an_io_error() {
+    let o = sleuthc(&["check", "examples"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("directory"), "{}", stderr(&o));
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_file_is_an_io_error() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tmp("unreadable");
+    let f = dir.join("x.sleuth");
+    std::fs::write(&f, "app a {}").unwrap();
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o000)).unwrap();
+    // Root can read anything; the check only means something for other users.
+    if std::fs::read(&f).is_ok() {
+        return;
+    }
+    let o = sleuthc(&["check", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn invalid_utf8_is_a_diagnostic() {
+    let dir = tmp("utf8");
+    let f = dir.join("bad.sleuth");
+    std::fs::write(&f, b"app a {}\n# caf\xe9\n").unwrap();
+    let o = sleuthc(&["check", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("E0005"), "{}", stderr(&o));
+}
+
+#[test]
+fn deep_nesting_from_the_cli() {
+    let dir = tmp("deep");
+    let f = dir.join("deep.sleuth");
+    std::fs::write(&f, format!("stack s {{ let x = {}1{} }}", "(".repeat(10_000), ")".repeat(10_000))).unwrap();
+    let o = sleuthc(&["check", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("E0004"), "{}", stderr(&o));
+}
+
+#[test]
+fn errors_leave_previous_output_untouched() {
+    let dir = tmp("atomic");
+    let out = dir.join("out");
+    let ok = sleuthc(&["build", "examples/hello-bucket/envs.sleuth", "-o", out.to_str().unwrap()]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    let before = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    let bad = dir.join("bad.sleuth");
+    std::fs::write(&bad, "app a {}\nstack s { resource b: AWS::S3::Bucket { BucketNam = \"x\" } }").unwrap();
+    let o = sleuthc(&["build", bad.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(out.join("manifest.json")).unwrap(), before);
+    let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().starts_with('.')).collect();
+    assert!(leftovers.is_empty(), "temporary directories left behind");
+}
+
+#[test]
+fn unwritable_output_is_an_io_error() {
+    let dir = tmp("unwritable");
+    let file = dir.join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    // A path below a regular file can never be created, even by root.
+    let out = file.join("out");
+    let o = sleuthc(&["build", "examples/hello-bucket/envs.sleuth", "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("cannot write"), "{}", stderr(&o));
+}
+
+#[test]
+fn json_message_format() {
+    let dir = tmp("json");
+    let bad = dir.join("bad.sleuth");
+    std::fs::write(&bad, "app a {}\nstack s { let x = y }").unwrap();
+    let o = sleuthc(&["check", bad.to_str().unwrap(), "--message-format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let line = String::from_utf8_lossy(&o.stdout).into_owned();
+    let first: serde_json::Value = serde_json::from_str(line.lines().next().unwrap()).expect("JSON lines");
+    assert!(first["code"].as_str().unwrap().starts_with('E'));
+    assert!(first["primary"]["line"].as_u64().unwrap() >= 1);
+}
+
+#[test]
+fn color_always_uses_ansi_and_never_does_not() {
+    let dir = tmp("color");
+    let bad = dir.join("bad.sleuth");
+    std::fs::write(&bad, "app a {}\nstack s { let x = y }").unwrap();
+    let always = sleuthc(&["check", bad.to_str().unwrap(), "--color", "always"]);
+    assert!(stderr(&always).contains('\u{1b}'));
+    let never = sleuthc(&["check", bad.to_str().unwrap(), "--color", "never"]);
+    assert!(!stderr(&never).contains('\u{1b}'));
+}
+
+#[test]
+fn explain_known_and_unknown_codes() {
+    let o = sleuthc(&["explain", "E0207"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("deploy time"));
+    let o = sleuthc(&["explain", "E9999"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let o = sleuthc(&["build"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = sleuthc(&["frobnicate"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn param_override() {
+    let dir = tmp("param");
+    let out = dir.join("out");
+    let o = sleuthc(&["build", "examples/tablesleuth/envs.sleuth", "-o", out.to_str().unwrap(), "--param", "ssh_cidr=198.51.100.4/32"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let t = std::fs::read_to_string(out.join("dev/us-east-2/compute.template.json")).unwrap();
+    assert!(t.contains("198.51.100.4/32") && !t.contains("203.0.113.7/32"));
+    let o = sleuthc(&["check", "examples/tablesleuth/envs.sleuth", "--param", "ssh_cidr=0.0.0.1/8"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("E0202"), "{}", stderr(&o));
+}

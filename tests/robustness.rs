@@ -1,0 +1,60 @@
+//! The compiler never panics and never hangs: arbitrary text, mutated programs, deep
+//! nesting and large garbage all end in diagnostics.
+
+mod common;
+
+use proptest::prelude::*;
+use sleuthc::{compile, Mode, Options};
+
+fn check(text: String) -> bool {
+    let c = compile("fuzz.sleuth", text, &common::RepoLoader, &Options::default(), Mode::Build);
+    // Errors always come with a code and never with output files.
+    !c.has_errors() || c.files.is_none()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
+        prop_assert!(check(text));
+    }
+
+    #[test]
+    fn program_shaped_text_never_panics(parts in prop::collection::vec(prop::sample::select(vec![
+        "app a { tags = { P = \"x\" } }", "environments {", "}", "{", "env dev {", "account = \"111111111111\"",
+        "regions = [\"us-east-1\"]", "stack s {", "resource b: AWS::S3::Bucket {", "let x = ", "1", "\"s${x}\"",
+        "if x {", "for a in [1, 2] {", "output o = x", "b.ref", "b.Arn", "[", "]", "(", ")", ",", "==", "+",
+        "import std.network.vpc", "component c(p: Int = 1) {", "c(p: 2)", "none", "7d", "\"\"\"\nx\n\"\"\"",
+    ]), 0..40)) {
+        prop_assert!(check(parts.join(" ")));
+    }
+
+    #[test]
+    fn mutated_examples_never_panic(cut in 0usize..100_000, insert in "\\PC{0,5}") {
+        let src = std::fs::read_to_string(common::root().join("examples/tablesleuth/envs.sleuth")).expect("readable");
+        let mut at = cut % (src.len() + 1);
+        while !src.is_char_boundary(at) { at -= 1; }
+        let mutated = format!("{}{}{}", &src[..at], insert, &src[at..]);
+        prop_assert!(check(mutated));
+    }
+}
+
+#[test]
+fn deep_nesting_is_a_diagnostic() {
+    let text = format!("stack s {{ let x = {}1{} }}", "[".repeat(10_000), "]".repeat(10_000));
+    let c = compile("deep.sleuth", text, &common::RepoLoader, &Options::default(), Mode::Check);
+    assert!(c.diagnostics.iter().any(|d| d.code.as_str() == "E0004"), "{}", common::render(&c));
+}
+
+#[test]
+fn large_garbage_is_a_diagnostic() {
+    let mut text = String::with_capacity(10 << 20);
+    let mut x: u32 = 12345;
+    while text.len() < 10 << 20 {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        text.push(char::from(b' ' + (x >> 16) as u8 % 95));
+    }
+    let c = compile("garbage.sleuth", text, &common::RepoLoader, &Options::default(), Mode::Check);
+    assert!(c.has_errors());
+}
