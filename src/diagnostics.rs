@@ -58,7 +58,10 @@ impl Diagnostic {
     }
 
     pub fn warning(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, span, message) }
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, span, message)
+        }
     }
 
     pub fn with_label(mut self, label: impl Into<String>) -> Self {
@@ -68,7 +71,10 @@ impl Diagnostic {
 
     pub fn with_secondary(mut self, span: Span, message: impl Into<String>) -> Self {
         if span != self.span || !self.secondary.iter().any(|l| l.span == span) {
-            self.secondary.push(Label { span, message: message.into() });
+            self.secondary.push(Label {
+                span,
+                message: message.into(),
+            });
         }
         self
     }
@@ -84,7 +90,11 @@ impl Diagnostic {
     }
 
     /// Adds `did you mean `x`?` when a close candidate exists.
-    pub fn with_suggestion<'a>(self, name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Self {
+    pub fn with_suggestion<'a>(
+        self,
+        name: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
         match did_you_mean(name, candidates) {
             Some(best) => self.with_help(format!("did you mean `{best}`?")),
             None => self,
@@ -136,14 +146,21 @@ impl Diagnostics {
 }
 
 /// The closest candidate by edit distance, if it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let lower = name.to_ascii_lowercase();
     let mut best: Option<(usize, &'a str)> = None;
     for c in candidates {
         if c == name {
             continue;
         }
-        let d = if c.to_ascii_lowercase() == lower { 0 } else { levenshtein(&lower, &c.to_ascii_lowercase()) };
+        let d = if c.to_ascii_lowercase() == lower {
+            0
+        } else {
+            levenshtein(&lower, &c.to_ascii_lowercase())
+        };
         let limit = (name.chars().count().max(3) / 3).max(1);
         if d <= limit && best.is_none_or(|(bd, bc)| (d, c) < (bd, bc)) {
             best = Some((d, c));
@@ -161,13 +178,15 @@ fn levenshtein(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 best = best.min(d[i - 2][j - 2] + 1);
             }
@@ -198,9 +217,13 @@ pub fn render_human(sources: &SourceMap, diags: &[Diagnostic], color: bool) -> S
                 Severity::Error => cs::Diagnostic::error(),
                 Severity::Warning => cs::Diagnostic::warning(),
             };
-            let mut labels = vec![cs::Label::primary(file, d.span.range()).with_message(d.label.clone())];
+            let mut labels =
+                vec![cs::Label::primary(file, d.span.range()).with_message(d.label.clone())];
             for l in &d.secondary {
-                labels.push(cs::Label::secondary(ids[l.span.file.0 as usize], l.span.range()).with_message(l.message.clone()));
+                labels.push(
+                    cs::Label::secondary(ids[l.span.file.0 as usize], l.span.range())
+                        .with_message(l.message.clone()),
+                );
             }
             let mut notes = d.notes.clone();
             if let Some(h) = &d.help {

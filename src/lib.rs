@@ -42,12 +42,20 @@ pub struct Compilation {
 
 impl Compilation {
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.severity == diagnostics::Severity::Error)
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == diagnostics::Severity::Error)
     }
 }
 
 /// Compiles the program whose root file is `root_name` with text `root_text`.
-pub fn compile(root_name: &str, root_text: String, loader: &dyn SourceLoader, options: &Options, mode: Mode) -> Compilation {
+pub fn compile(
+    root_name: &str,
+    root_text: String,
+    loader: &dyn SourceLoader,
+    options: &Options,
+    mode: Mode,
+) -> Compilation {
     let (parsed, mut diags) = resolve::load(root_name, root_text, loader);
     if diags.has_errors() {
         return done(parsed.sources, diags, None);
@@ -59,7 +67,9 @@ pub fn compile(root_name: &str, root_text: String, loader: &dyn SourceLoader, op
     }
     let (expanded, expand_diags) = expand::expand(&checked, options);
     diags.extend(expand_diags);
-    let Some(expanded) = expanded else { return done(checked.sources, diags, None) };
+    let Some(expanded) = expanded else {
+        return done(checked.sources, diags, None);
+    };
     let files = emit_files(&expanded, &mut diags);
     if diags.has_errors() || mode == Mode::Check {
         return done(checked.sources, diags, None);
@@ -68,7 +78,11 @@ pub fn compile(root_name: &str, root_text: String, loader: &dyn SourceLoader, op
 }
 
 fn done(sources: SourceMap, diags: Diagnostics, files: Option<Vec<OutputFile>>) -> Compilation {
-    Compilation { sources, diagnostics: diags.into_vec(), files }
+    Compilation {
+        sources,
+        diagnostics: diags.into_vec(),
+        files,
+    }
 }
 
 /// Templates first (in manifest order), then the manifest.
@@ -79,12 +93,18 @@ fn emit_files(ex: &expand::Expanded, diags: &mut Diagnostics) -> Vec<OutputFile>
         let body = emit::to_json(&emit::cloudformation::template(inst));
         emit::limits::check_template(inst, &body, diags);
         sizes.push(body.len());
-        files.push(OutputFile { path: emit::manifest::template_path(inst), contents: body });
+        files.push(OutputFile {
+            path: emit::manifest::template_path(inst),
+            contents: body,
+        });
     }
     emit::limits::check_stack_names(&ex.stacks, diags);
     emit::limits::check_exports(&ex.stacks, diags);
     let schemas = schema::SchemaDb::embedded().cfn_lint_version().to_string();
     let manifest = emit::manifest::manifest(ex, &sizes, &schemas);
-    files.push(OutputFile { path: "manifest.json".into(), contents: emit::to_json(&manifest) });
+    files.push(OutputFile {
+        path: "manifest.json".into(),
+        contents: emit::to_json(&manifest),
+    });
     files
 }

@@ -15,7 +15,11 @@ use sleuthc::span::Span;
 use sleuthc::{compile, Compilation, Mode, Options};
 
 #[derive(Parser)]
-#[command(name = "sleuthc", version, about = "Compile .sleuth environment descriptions into AWS CloudFormation")]
+#[command(
+    name = "sleuthc",
+    version,
+    about = "Compile .sleuth environment descriptions into AWS CloudFormation"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -93,26 +97,25 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(EXIT_IO) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(EXIT_IO)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
-    // Deeply nested input is rejected early, but a generous stack keeps recursive
-    // phases safe on anything the nesting limit lets through.
-    let worker = std::thread::Builder::new().stack_size(256 << 20).spawn(move || run(cli));
-    match worker.map(|h| h.join()) {
-        Ok(Ok(code)) => code,
-        _ => {
-            eprintln!("error: internal compiler error; please report it with the input that caused it");
-            ExitCode::from(EXIT_IO)
-        }
-    }
+    // Nesting depth and component recursion are bounded by the library, so the main
+    // thread's stack suffices (a worker thread would cost a second malloc arena).
+    run(cli)
 }
 
 fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Explain { code } => explain(&code),
         Command::Check { input } => {
-            let Some(c) = compile_input(&input, Mode::Check) else { return ExitCode::from(EXIT_IO) };
+            let Some(c) = compile_input(&input, Mode::Check) else {
+                return ExitCode::from(EXIT_IO);
+            };
             report(&c, &input);
             if c.has_errors() {
                 ExitCode::from(EXIT_DIAGNOSTICS)
@@ -121,9 +124,13 @@ fn run(cli: Cli) -> ExitCode {
             }
         }
         Command::Build { input, out_dir } => {
-            let Some(c) = compile_input(&input, Mode::Build) else { return ExitCode::from(EXIT_IO) };
+            let Some(c) = compile_input(&input, Mode::Build) else {
+                return ExitCode::from(EXIT_IO);
+            };
             report(&c, &input);
-            let Some(files) = &c.files else { return ExitCode::from(EXIT_DIAGNOSTICS) };
+            let Some(files) = &c.files else {
+                return ExitCode::from(EXIT_DIAGNOSTICS);
+            };
             match write_atomically(&out_dir, files) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
@@ -183,7 +190,11 @@ fn io_reason(e: &std::io::Error) -> String {
 /// Reads the root file and compiles it. `None` after printing an I/O error.
 fn compile_input(input: &Input, mode: Mode) -> Option<Compilation> {
     let name = input.file.to_string_lossy().into_owned();
-    let options = Options { envs: input.envs.clone(), regions: input.regions.clone(), params: input.params.clone() };
+    let options = Options {
+        envs: input.envs.clone(),
+        regions: input.regions.clone(),
+        params: input.params.clone(),
+    };
     match read_source(&input.file) {
         Ok(text) => Some(compile(&name, text, &FsLoader, &options, mode)),
         Err(ReadError::Io(reason)) => {
@@ -194,12 +205,24 @@ fn compile_input(input: &Input, mode: Mode) -> Option<Compilation> {
             // Shown as a diagnostic so editors and CI can locate it.
             let bytes = std::fs::read(&input.file).unwrap_or_default();
             let mut sources = SourceMap::default();
-            let file = sources.add(name.clone(), String::from_utf8_lossy(&bytes).into_owned(), Origin::User);
+            let file = sources.add(
+                name.clone(),
+                String::from_utf8_lossy(&bytes).into_owned(),
+                Origin::User,
+            );
             let lossy_offset = String::from_utf8_lossy(&bytes[..offset.min(bytes.len())]).len();
-            let d = Diagnostic::error(Code::InvalidUtf8, Span::new(file, lossy_offset, lossy_offset + 1), format!("{name} is not valid UTF-8"))
-                .with_label(format!("invalid byte at offset {offset}"))
-                .with_help("save the file as UTF-8");
-            Some(Compilation { sources, diagnostics: vec![d], files: None })
+            let d = Diagnostic::error(
+                Code::InvalidUtf8,
+                Span::new(file, lossy_offset, lossy_offset + 1),
+                format!("{name} is not valid UTF-8"),
+            )
+            .with_label(format!("invalid byte at offset {offset}"))
+            .with_help("save the file as UTF-8");
+            Some(Compilation {
+                sources,
+                diagnostics: vec![d],
+                files: None,
+            })
         }
     }
 }
@@ -214,12 +237,23 @@ fn report(c: &Compilation, input: &Input) {
             let color = match input.color {
                 Color::Always => true,
                 Color::Never => false,
-                Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal(),
+                Color::Auto => {
+                    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                        && std::io::stderr().is_terminal()
+                }
             };
             let mut s = render_human(&c.sources, &c.diagnostics, color);
-            let errors = c.diagnostics.iter().filter(|d| d.severity == sleuthc::diagnostics::Severity::Error).count();
+            let errors = c
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == sleuthc::diagnostics::Severity::Error)
+                .count();
             if errors > 0 {
-                s.push_str(&format!("error: could not compile `{}` due to {errors} error{}\n", input.file.display(), if errors == 1 { "" } else { "s" }));
+                s.push_str(&format!(
+                    "error: could not compile `{}` due to {errors} error{}\n",
+                    input.file.display(),
+                    if errors == 1 { "" } else { "s" }
+                ));
             }
             s
         }
@@ -239,7 +273,10 @@ fn write_atomically(out: &Path, files: &[OutputFile]) -> std::io::Result<()> {
         _ => PathBuf::from("."),
     };
     std::fs::create_dir_all(&parent)?;
-    let base = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+    let base = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
     let tmp = parent.join(format!(".{base}.tmp-{}", std::process::id()));
     let old = parent.join(format!(".{base}.old-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);

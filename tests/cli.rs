@@ -29,9 +29,17 @@ fn stderr(o: &Output) -> String {
 #[test]
 fn builds_the_fleet() {
     let out = tmp("fleet").join("out");
-    let o = sleuthc(&["build", "examples/tablesleuth/envs.sleuth", "-o", out.to_str().unwrap()]);
+    let o = sleuthc(&[
+        "build",
+        "examples/tablesleuth/envs.sleuth",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(o.stdout.is_empty() && o.stderr.is_empty(), "build prints nothing on success");
+    assert!(
+        o.stdout.is_empty() && o.stderr.is_empty(),
+        "build prints nothing on success"
+    );
     assert!(out.join("manifest.json").is_file());
     assert!(out.join("prod/eu-west-1/compute.template.json").is_file());
 }
@@ -39,7 +47,16 @@ fn builds_the_fleet() {
 #[test]
 fn filters_by_env_and_region() {
     let out = tmp("filter").join("out");
-    let o = sleuthc(&["build", "examples/tablesleuth/envs.sleuth", "-o", out.to_str().unwrap(), "--env", "prod", "--region", "eu-west-1"]);
+    let o = sleuthc(&[
+        "build",
+        "examples/tablesleuth/envs.sleuth",
+        "-o",
+        out.to_str().unwrap(),
+        "--env",
+        "prod",
+        "--region",
+        "eu-west-1",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(out.join("prod/eu-west-1/network.template.json").is_file());
     assert!(!out.join("dev").exists());
@@ -90,7 +107,15 @@ fn invalid_utf8_is_a_diagnostic() {
 fn deep_nesting_from_the_cli() {
     let dir = tmp("deep");
     let f = dir.join("deep.sleuth");
-    std::fs::write(&f, format!("stack s {{ let x = {}1{} }}", "(".repeat(10_000), ")".repeat(10_000))).unwrap();
+    std::fs::write(
+        &f,
+        format!(
+            "stack s {{ let x = {}1{} }}",
+            "(".repeat(10_000),
+            ")".repeat(10_000)
+        ),
+    )
+    .unwrap();
     let o = sleuthc(&["check", f.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("E0004"), "{}", stderr(&o));
@@ -100,15 +125,31 @@ fn deep_nesting_from_the_cli() {
 fn errors_leave_previous_output_untouched() {
     let dir = tmp("atomic");
     let out = dir.join("out");
-    let ok = sleuthc(&["build", "examples/hello-bucket/envs.sleuth", "-o", out.to_str().unwrap()]);
+    let ok = sleuthc(&[
+        "build",
+        "examples/hello-bucket/envs.sleuth",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
     let before = std::fs::read_to_string(out.join("manifest.json")).unwrap();
     let bad = dir.join("bad.sleuth");
-    std::fs::write(&bad, "app a {}\nstack s { resource b: AWS::S3::Bucket { BucketNam = \"x\" } }").unwrap();
+    std::fs::write(
+        &bad,
+        "app a {}\nstack s { resource b: AWS::S3::Bucket { BucketNam = \"x\" } }",
+    )
+    .unwrap();
     let o = sleuthc(&["build", bad.to_str().unwrap(), "-o", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
-    assert_eq!(std::fs::read_to_string(out.join("manifest.json")).unwrap(), before);
-    let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().starts_with('.')).collect();
+    assert_eq!(
+        std::fs::read_to_string(out.join("manifest.json")).unwrap(),
+        before
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
     assert!(leftovers.is_empty(), "temporary directories left behind");
 }
 
@@ -119,7 +160,12 @@ fn unwritable_output_is_an_io_error() {
     std::fs::write(&file, "x").unwrap();
     // A path below a regular file can never be created, even by root.
     let out = file.join("out");
-    let o = sleuthc(&["build", "examples/hello-bucket/envs.sleuth", "-o", out.to_str().unwrap()]);
+    let o = sleuthc(&[
+        "build",
+        "examples/hello-bucket/envs.sleuth",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("cannot write"), "{}", stderr(&o));
 }
@@ -132,7 +178,8 @@ fn json_message_format() {
     let o = sleuthc(&["check", bad.to_str().unwrap(), "--message-format", "json"]);
     assert_eq!(o.status.code(), Some(1));
     let line = String::from_utf8_lossy(&o.stdout).into_owned();
-    let first: serde_json::Value = serde_json::from_str(line.lines().next().unwrap()).expect("JSON lines");
+    let first: serde_json::Value =
+        serde_json::from_str(line.lines().next().unwrap()).expect("JSON lines");
     assert!(first["code"].as_str().unwrap().starts_with('E'));
     assert!(first["primary"]["line"].as_u64().unwrap() >= 1);
 }
@@ -169,11 +216,23 @@ fn usage_errors_exit_2() {
 fn param_override() {
     let dir = tmp("param");
     let out = dir.join("out");
-    let o = sleuthc(&["build", "examples/tablesleuth/envs.sleuth", "-o", out.to_str().unwrap(), "--param", "ssh_cidr=198.51.100.4/32"]);
+    let o = sleuthc(&[
+        "build",
+        "examples/tablesleuth/envs.sleuth",
+        "-o",
+        out.to_str().unwrap(),
+        "--param",
+        "ssh_cidr=198.51.100.4/32",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let t = std::fs::read_to_string(out.join("dev/us-east-2/compute.template.json")).unwrap();
     assert!(t.contains("198.51.100.4/32") && !t.contains("203.0.113.7/32"));
-    let o = sleuthc(&["check", "examples/tablesleuth/envs.sleuth", "--param", "ssh_cidr=0.0.0.1/8"]);
+    let o = sleuthc(&[
+        "check",
+        "examples/tablesleuth/envs.sleuth",
+        "--param",
+        "ssh_cidr=0.0.0.1/8",
+    ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("E0202"), "{}", stderr(&o));
 }

@@ -7,7 +7,13 @@ use proptest::prelude::*;
 use sleuthc::{compile, Mode, Options};
 
 fn check(text: String) -> bool {
-    let c = compile("fuzz.sleuth", text, &common::RepoLoader, &Options::default(), Mode::Build);
+    let c = compile(
+        "fuzz.sleuth",
+        text,
+        &common::RepoLoader,
+        &Options::default(),
+        Mode::Build,
+    );
     // Errors always come with a code and never with output files.
     !c.has_errors() || c.files.is_none()
 }
@@ -42,9 +48,23 @@ proptest! {
 
 #[test]
 fn deep_nesting_is_a_diagnostic() {
-    let text = format!("stack s {{ let x = {}1{} }}", "[".repeat(10_000), "]".repeat(10_000));
-    let c = compile("deep.sleuth", text, &common::RepoLoader, &Options::default(), Mode::Check);
-    assert!(c.diagnostics.iter().any(|d| d.code.as_str() == "E0004"), "{}", common::render(&c));
+    let text = format!(
+        "stack s {{ let x = {}1{} }}",
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    let c = compile(
+        "deep.sleuth",
+        text,
+        &common::RepoLoader,
+        &Options::default(),
+        Mode::Check,
+    );
+    assert!(
+        c.diagnostics.iter().any(|d| d.code.as_str() == "E0004"),
+        "{}",
+        common::render(&c)
+    );
 }
 
 #[test]
@@ -55,6 +75,12 @@ fn large_garbage_is_a_diagnostic() {
         x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
         text.push(char::from(b' ' + (x >> 16) as u8 % 95));
     }
-    let c = compile("garbage.sleuth", text, &common::RepoLoader, &Options::default(), Mode::Check);
+    let c = compile(
+        "garbage.sleuth",
+        text,
+        &common::RepoLoader,
+        &Options::default(),
+        Mode::Check,
+    );
     assert!(c.has_errors());
 }

@@ -11,7 +11,10 @@ use sleuthc::codes::Code;
 use sleuthc::Mode;
 
 fn expected_codes(source: &str) -> Option<BTreeSet<String>> {
-    source.lines().find_map(|l| l.trim().strip_prefix("# expect:")).map(|rest| rest.split_whitespace().map(str::to_string).collect())
+    source
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("# expect:"))
+        .map(|rest| rest.split_whitespace().map(str::to_string).collect())
 }
 
 #[test]
@@ -27,19 +30,37 @@ fn ui() {
         let source = std::fs::read_to_string(common::root().join(rel)).expect("readable");
         let c = common::compile_file(rel, Mode::Check);
         let status = if c.has_errors() { 1 } else { 0 };
-        let got: BTreeSet<String> = c.diagnostics.iter().map(|d| d.code.as_str().to_string()).collect();
+        let got: BTreeSet<String> = c
+            .diagnostics
+            .iter()
+            .map(|d| d.code.as_str().to_string())
+            .collect();
         match expected_codes(&source) {
-            Some(want) if want != got => failures.push(format!("{rel}: expected {want:?}, got {got:?}")),
-            None if status != 0 => failures.push(format!("{rel}: errors but no `# expect:` header: {got:?}")),
+            Some(want) if want != got => {
+                failures.push(format!("{rel}: expected {want:?}, got {got:?}"))
+            }
+            None if status != 0 => {
+                failures.push(format!("{rel}: errors but no `# expect:` header: {got:?}"))
+            }
             _ => {}
         }
-        let name = rel.trim_start_matches("tests/ui/").trim_end_matches(".sleuth").replace('/', "__");
-        let snapshot = format!("{source}\n──── diagnostics ────\n{}──── exit status: {status} ────\n", common::render(&c));
+        let name = rel
+            .trim_start_matches("tests/ui/")
+            .trim_end_matches(".sleuth")
+            .replace('/', "__");
+        let snapshot = format!(
+            "{source}\n──── diagnostics ────\n{}──── exit status: {status} ────\n",
+            common::render(&c)
+        );
         insta::with_settings!({ snapshot_path => "ui/snapshots", prepend_module_to_snapshot => false, input_file => rel, omit_expression => true }, {
             insta::assert_snapshot!(name, snapshot);
         });
     }
-    assert!(failures.is_empty(), "UI expectation mismatches:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "UI expectation mismatches:\n{}",
+        failures.join("\n")
+    );
 }
 
 /// Every diagnostic code has explanation text and at least one UI test that expects it.
@@ -52,7 +73,11 @@ fn every_code_is_explained_and_tested() {
     }
     let mut missing = Vec::new();
     for code in Code::ALL {
-        assert!(code.explain().trim().len() > 40, "{} has no real explanation", code.as_str());
+        assert!(
+            code.explain().trim().len() > 40,
+            "{} has no real explanation",
+            code.as_str()
+        );
         assert!(!code.title().is_empty());
         if !covered.contains(code.as_str()) {
             missing.push(code.as_str());

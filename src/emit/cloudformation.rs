@@ -6,14 +6,20 @@ use crate::expand::StackInstance;
 
 pub fn template(inst: &StackInstance) -> Json {
     let mut t = Map::new();
-    t.insert("AWSTemplateFormatVersion".into(), Json::String("2010-09-09".into()));
+    t.insert(
+        "AWSTemplateFormatVersion".into(),
+        Json::String("2010-09-09".into()),
+    );
     t.insert("Description".into(), Json::String(inst.description.clone()));
     let mut resources = Map::new();
     for (id, r) in &inst.resources {
         let mut o = Map::new();
         o.insert("Type".into(), Json::String(r.type_name.clone()));
         if !r.depends_on.is_empty() {
-            o.insert("DependsOn".into(), Json::Array(r.depends_on.iter().cloned().map(Json::String).collect()));
+            o.insert(
+                "DependsOn".into(),
+                Json::Array(r.depends_on.iter().cloned().map(Json::String).collect()),
+            );
         }
         if let Some(p) = &r.deletion_policy {
             o.insert("DeletionPolicy".into(), Json::String(p.clone()));
@@ -31,7 +37,15 @@ pub fn template(inst: &StackInstance) -> Json {
             o.insert("Metadata".into(), m.clone());
         }
         if !r.properties.is_empty() {
-            o.insert("Properties".into(), Json::Object(r.properties.iter().map(|(k, v)| (k.clone(), v.clone())).collect()));
+            o.insert(
+                "Properties".into(),
+                Json::Object(
+                    r.properties
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect(),
+                ),
+            );
         }
         resources.insert(id.clone(), Json::Object(o));
     }
@@ -40,7 +54,10 @@ pub fn template(inst: &StackInstance) -> Json {
         let mut outputs = Map::new();
         for (name, out) in &inst.outputs {
             let mut o = Map::new();
-            o.insert("Description".into(), Json::String(format!("{}.{}", inst.stack, name)));
+            o.insert(
+                "Description".into(),
+                Json::String(format!("{}.{}", inst.stack, name)),
+            );
             o.insert("Value".into(), out.value.clone());
             if let Some(e) = &out.export {
                 let mut ex = Map::new();

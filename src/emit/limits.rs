@@ -18,30 +18,61 @@ pub const MAX_DYNAMIC_REFS: usize = 60;
 /// Checks one template; `body` is its serialised JSON.
 pub fn check_template(inst: &StackInstance, body: &str, diags: &mut Diagnostics) {
     let at = format!("{} in {} {}", inst.stack, inst.env, inst.region);
-    let err = |code: Code, msg: String| Diagnostic::error(code, inst.span, msg).with_label(format!("stack `{}`", inst.stack));
+    let err = |code: Code, msg: String| {
+        Diagnostic::error(code, inst.span, msg).with_label(format!("stack `{}`", inst.stack))
+    };
     if inst.resources.is_empty() {
         diags.push(err(Code::EmptyStack, format!("{at} has no resources; CloudFormation needs at least one"))
             .with_help("add a resource that exists in every environment, or move conditional resources into another stack"));
     }
     if inst.resources.len() > MAX_RESOURCES {
-        diags.push(err(Code::TooManyResources, format!("{at} has {} resources; CloudFormation allows {MAX_RESOURCES}", inst.resources.len()))
-            .with_help("split the stack into several stacks"));
+        diags.push(
+            err(
+                Code::TooManyResources,
+                format!(
+                    "{at} has {} resources; CloudFormation allows {MAX_RESOURCES}",
+                    inst.resources.len()
+                ),
+            )
+            .with_help("split the stack into several stacks"),
+        );
     }
     if inst.outputs.len() > MAX_OUTPUTS {
-        diags.push(err(Code::TooManyOutputs, format!("{at} has {} outputs; CloudFormation allows {MAX_OUTPUTS}", inst.outputs.len())));
+        diags.push(err(
+            Code::TooManyOutputs,
+            format!(
+                "{at} has {} outputs; CloudFormation allows {MAX_OUTPUTS}",
+                inst.outputs.len()
+            ),
+        ));
     }
     if body.len() > MAX_S3_BODY {
         diags.push(err(Code::TemplateTooLarge, format!("the template of {at} is {} bytes; CloudFormation accepts at most {MAX_S3_BODY}", body.len()))
             .with_help("split the stack"));
     }
     if inst.stack_name.len() > MAX_STACK_NAME {
-        diags.push(err(Code::NameTooLong, format!("stack name `{}` is {} characters; the limit is {MAX_STACK_NAME}", inst.stack_name, inst.stack_name.len())));
+        diags.push(err(
+            Code::NameTooLong,
+            format!(
+                "stack name `{}` is {} characters; the limit is {MAX_STACK_NAME}",
+                inst.stack_name,
+                inst.stack_name.len()
+            ),
+        ));
     }
     for (id, r) in &inst.resources {
         if id.len() > MAX_LOGICAL_ID {
             diags.push(
-                Diagnostic::error(Code::NameTooLong, r.span, format!("logical ID `{}…` is {} characters; the limit is {MAX_LOGICAL_ID}", &id[..40], id.len()))
-                    .with_label("this resource"),
+                Diagnostic::error(
+                    Code::NameTooLong,
+                    r.span,
+                    format!(
+                        "logical ID `{}…` is {} characters; the limit is {MAX_LOGICAL_ID}",
+                        &id[..40],
+                        id.len()
+                    ),
+                )
+                .with_label("this resource"),
             );
         }
     }
@@ -52,7 +83,14 @@ pub fn check_template(inst: &StackInstance, body: &str, diags: &mut Diagnostics)
     for out in inst.outputs.values() {
         if let Some(e) = &out.export {
             if e.len() > MAX_EXPORT_NAME {
-                diags.push(Diagnostic::error(Code::NameTooLong, out.span, format!("export name `{e}` is longer than {MAX_EXPORT_NAME}")).with_label("this output"));
+                diags.push(
+                    Diagnostic::error(
+                        Code::NameTooLong,
+                        out.span,
+                        format!("export name `{e}` is longer than {MAX_EXPORT_NAME}"),
+                    )
+                    .with_label("this output"),
+                );
             }
         }
     }

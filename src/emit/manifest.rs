@@ -60,7 +60,11 @@ pub fn manifest<'a>(ex: &'a Expanded, sizes: &[usize], schemas: &'a str) -> Mani
                 name: &e.name,
                 account: &e.account,
                 regions: &e.regions,
-                approval: if e.approval == crate::expand::Approval::Manual { "manual" } else { "none" },
+                approval: if e.approval == crate::expand::Approval::Manual {
+                    "manual"
+                } else {
+                    "none"
+                },
             })
             .collect(),
         stacks: ex
@@ -70,7 +74,11 @@ pub fn manifest<'a>(ex: &'a Expanded, sizes: &[usize], schemas: &'a str) -> Mani
             .map(|(inst, &size)| {
                 let mut deps: Vec<String> = Vec::new();
                 for d in &inst.depends_on {
-                    let name = format!("{app}-{}-{}", inst.env.replace('_', "-"), d.stack.replace('_', "-"));
+                    let name = format!(
+                        "{app}-{}-{}",
+                        inst.env.replace('_', "-"),
+                        d.stack.replace('_', "-")
+                    );
                     if !deps.contains(&name) {
                         deps.push(name);
                     }
@@ -83,7 +91,11 @@ pub fn manifest<'a>(ex: &'a Expanded, sizes: &[usize], schemas: &'a str) -> Mani
                     stack_name: &inst.stack_name,
                     template: template_path(inst),
                     depends_on: deps,
-                    exports: inst.outputs.values().filter_map(|o| o.export.as_deref()).collect(),
+                    exports: inst
+                        .outputs
+                        .values()
+                        .filter_map(|o| o.export.as_deref())
+                        .collect(),
                     imports: &inst.imports,
                     resources: inst.resources.len(),
                     template_bytes: size,

@@ -13,6 +13,7 @@ use crate::types::regions;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Builtin {
     Join,
+    Split,
     Select,
     Length,
     Concat,
@@ -34,6 +35,7 @@ pub enum Builtin {
 impl Builtin {
     pub const ALL: &'static [Builtin] = &[
         Builtin::Join,
+        Builtin::Split,
         Builtin::Select,
         Builtin::Length,
         Builtin::Concat,
@@ -67,6 +69,7 @@ impl Builtin {
     fn info(self) -> (&'static str, usize, &'static str) {
         match self {
             Builtin::Join => ("join", 2, "join(separator, list)"),
+            Builtin::Split => ("split", 2, "split(separator, string)"),
             Builtin::Select => ("select", 2, "select(index, list)"),
             Builtin::Length => ("length", 1, "length(list)"),
             Builtin::Concat => ("concat", 2, "concat(list, list)"),
@@ -95,30 +98,48 @@ impl Builtin {
 pub type Arg = (Value, Span);
 
 fn wrong(b: Builtin, arg: &Arg, expected: &str) -> Diagnostic {
-    Diagnostic::error(Code::TypeMismatch, arg.1, format!("`{}` expects {expected}, found {}", b.name(), arg.0.describe()))
-        .with_label(format!("expected {expected}"))
-        .with_help(format!("call it as `{}`", b.signature()))
+    Diagnostic::error(
+        Code::TypeMismatch,
+        arg.1,
+        format!(
+            "`{}` expects {expected}, found {}",
+            b.name(),
+            arg.0.describe()
+        ),
+    )
+    .with_label(format!("expected {expected}"))
+    .with_help(format!("call it as `{}`", b.signature()))
 }
 
 fn compile_time(b: Builtin, arg: &Arg) -> Option<Diagnostic> {
     let d = arg.0.deploy_part()?;
     Some(
-        Diagnostic::error(Code::DeployTime, arg.1, format!("`{}` needs a value known at compile time", b.name()))
-            .with_label("only known at deploy time")
-            .with_secondary(d.origin, format!("{} comes from here", d.what)),
+        Diagnostic::error(
+            Code::DeployTime,
+            arg.1,
+            format!("`{}` needs a value known at compile time", b.name()),
+        )
+        .with_label("only known at deploy time")
+        .with_secondary(d.origin, format!("{} comes from here", d.what)),
     )
 }
 
 /// Evaluates a built-in call. `args` has already been checked for count.
+// A failed call is rare and ends in a diagnostic: not worth boxing it.
+#[allow(clippy::result_large_err)]
 pub fn call(b: Builtin, args: Vec<Arg>, span: Span, region: &str) -> Result<Value, Diagnostic> {
     if args.len() != b.arity() || args.iter().any(|a| a.0.is_error()) {
         return Ok(Value::Error);
     }
     if let Some(a) = args.iter().find(|a| a.0.secret_part().is_some()) {
         if b != Builtin::Select && b != Builtin::Concat {
-            return Err(Diagnostic::error(Code::SecretLeak, a.1, format!("a Secret cannot be passed to `{}`", b.name()))
-                .with_label("secret value")
-                .with_help("secrets can only flow into resource properties"));
+            return Err(Diagnostic::error(
+                Code::SecretLeak,
+                a.1,
+                format!("a Secret cannot be passed to `{}`", b.name()),
+            )
+            .with_label("secret value")
+            .with_help("secrets can only flow into resource properties"));
         }
     }
     let arg = |i: usize| &args[i];
@@ -130,37 +151,82 @@ pub fn call(b: Builtin, args: Vec<Arg>, span: Span, region: &str) -> Result<Valu
             };
             match &arg(1).0 {
                 Value::List(xs) if xs.iter().all(|x| matches!(x, Value::Str(_))) => Ok(Value::Str(
-                    xs.iter().filter_map(|x| if let Value::Str(s) = x { Some(s.as_str()) } else { None }).collect::<Vec<_>>().join(&sep),
+                    xs.iter()
+                        .filter_map(|x| {
+                            if let Value::Str(s) = x {
+                                Some(s.as_str())
+                            } else {
+                                None
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join(&sep),
                 )),
                 Value::List(xs) => {
                     let mut parts = Vec::new();
                     for x in xs {
                         match x {
                             Value::Str(s) => parts.push(Json::String(s.clone())),
-                            Value::Deploy(d) if d.shape == DeployShape::Scalar => parts.push(d.json.clone()),
+                            Value::Deploy(d) if d.shape == DeployShape::Scalar => {
+                                parts.push(d.json.clone())
+                            }
                             Value::Int(n) => parts.push(Json::String(n.to_string())),
                             _ => return Err(wrong(b, arg(1), "a list of strings")),
                         }
                     }
-                    Ok(deploy(json!({"Fn::Join": [sep, parts]}), span, "a joined string"))
+                    Ok(deploy(
+                        json!({"Fn::Join": [sep, parts]}),
+                        span,
+                        "a joined string",
+                    ))
                 }
-                Value::Deploy(d) if d.shape == DeployShape::List => {
-                    Ok(deploy(json!({"Fn::Join": [sep, d.json]}), span, "a joined string"))
-                }
+                Value::Deploy(d) if d.shape == DeployShape::List => Ok(deploy(
+                    json!({"Fn::Join": [sep, d.json]}),
+                    span,
+                    "a joined string",
+                )),
                 _ => Err(wrong(b, arg(1), "a list")),
             }
         }
+        Builtin::Split => {
+            let sep = match &arg(0).0 {
+                Value::Str(s) if !s.is_empty() => s.clone(),
+                _ => return Err(wrong(b, arg(0), "a non-empty String separator")),
+            };
+            match &arg(1).0 {
+                Value::Str(s) => Ok(Value::List(
+                    s.split(sep.as_str())
+                        .map(|p| Value::Str(p.to_string()))
+                        .collect(),
+                )),
+                Value::Deploy(d) if d.shape == DeployShape::Scalar => Ok(Value::Deploy(Deploy {
+                    json: json!({"Fn::Split": [sep, d.json]}),
+                    shape: DeployShape::List,
+                    origin: span,
+                    what: format!("a split of {}", d.what),
+                })),
+                _ => Err(wrong(b, arg(1), "a String")),
+            }
+        }
         Builtin::Select => {
-            let Value::Int(i) = arg(0).0 else { return Err(wrong(b, arg(0), "an Int index")) };
+            let Value::Int(i) = arg(0).0 else {
+                return Err(wrong(b, arg(0), "an Int index"));
+            };
             match &arg(1).0 {
                 Value::List(xs) => match usize::try_from(i).ok().and_then(|i| xs.get(i)) {
                     Some(v) => Ok(v.clone()),
-                    None => Err(Diagnostic::error(Code::BadOperand, arg(0).1, format!("index {i} is out of range for a list of {}", xs.len()))
-                        .with_label("out of range")),
+                    None => Err(Diagnostic::error(
+                        Code::BadOperand,
+                        arg(0).1,
+                        format!("index {i} is out of range for a list of {}", xs.len()),
+                    )
+                    .with_label("out of range")),
                 },
-                Value::Deploy(d) if d.shape == DeployShape::List => {
-                    Ok(deploy(json!({"Fn::Select": [i, d.json]}), span, "an element of a deploy-time list"))
-                }
+                Value::Deploy(d) if d.shape == DeployShape::List => Ok(deploy(
+                    json!({"Fn::Select": [i, d.json]}),
+                    span,
+                    "an element of a deploy-time list",
+                )),
                 _ => Err(wrong(b, arg(1), "a list")),
             }
         }
@@ -170,7 +236,9 @@ pub fn call(b: Builtin, args: Vec<Arg>, span: Span, region: &str) -> Result<Valu
             _ => Err(compile_time(b, arg(0)).unwrap_or_else(|| wrong(b, arg(0), "a list"))),
         },
         Builtin::Concat => match (&arg(0).0, &arg(1).0) {
-            (Value::List(a), Value::List(c)) => Ok(Value::List(a.iter().chain(c).cloned().collect())),
+            (Value::List(a), Value::List(c)) => {
+                Ok(Value::List(a.iter().chain(c).cloned().collect()))
+            }
             (Value::List(_), _) => Err(wrong(b, arg(1), "a list")),
             _ => Err(wrong(b, arg(0), "a list")),
         },
@@ -178,19 +246,46 @@ pub fn call(b: Builtin, args: Vec<Arg>, span: Span, region: &str) -> Result<Valu
             if let Some(d) = args.iter().find_map(|a| compile_time(b, a)) {
                 return Err(d);
             }
-            let Value::Str(c) = &arg(0).0 else { return Err(wrong(b, arg(0), "a Cidr")) };
+            let Value::Str(c) = &arg(0).0 else {
+                return Err(wrong(b, arg(0), "a Cidr"));
+            };
             let cidr = Cidr::parse(c).map_err(|e| {
-                Diagnostic::error(Code::BadCidr, arg(0).1, format!("`{c}` is not a valid CIDR block: {}", e.reason)).with_label("invalid CIDR")
+                Diagnostic::error(
+                    Code::BadCidr,
+                    arg(0).1,
+                    format!("`{c}` is not a valid CIDR block: {}", e.reason),
+                )
+                .with_label("invalid CIDR")
             })?;
             let (Value::Int(newbits), Value::Int(netnum)) = (&arg(1).0, &arg(2).0) else {
-                return Err(wrong(b, if matches!(arg(1).0, Value::Int(_)) { arg(2) } else { arg(1) }, "an Int"));
+                return Err(wrong(
+                    b,
+                    if matches!(arg(1).0, Value::Int(_)) {
+                        arg(2)
+                    } else {
+                        arg(1)
+                    },
+                    "an Int",
+                ));
             };
             let (Ok(newbits), Ok(netnum)) = (u8::try_from(*newbits), u32::try_from(*netnum)) else {
-                return Err(Diagnostic::error(Code::BadOperand, span, "subnet numbers must be small non-negative integers").with_label("here"));
+                return Err(Diagnostic::error(
+                    Code::BadOperand,
+                    span,
+                    "subnet numbers must be small non-negative integers",
+                )
+                .with_label("here"));
             };
             cidr.subnet(newbits, netnum)
                 .map(|s| Value::Str(s.to_string()))
-                .map_err(|m| Diagnostic::error(Code::BadCidr, span, format!("cannot carve this subnet: {m}")).with_label("here"))
+                .map_err(|m| {
+                    Diagnostic::error(
+                        Code::BadCidr,
+                        span,
+                        format!("cannot carve this subnet: {m}"),
+                    )
+                    .with_label("here")
+                })
         }
         Builtin::AvailabilityZones => {
             let Value::Int(n) = arg(0).0 else {
@@ -201,29 +296,47 @@ pub fn call(b: Builtin, args: Vec<Arg>, span: Span, region: &str) -> Result<Valu
                 return Err(Diagnostic::error(
                     Code::BadOperand,
                     arg(0).1,
-                    format!("{region} has {} availability zones; {n} were asked for", zones.len()),
+                    format!(
+                        "{region} has {} availability zones; {n} were asked for",
+                        zones.len()
+                    ),
                 )
                 .with_label(format!("between 1 and {}", zones.len())));
             }
-            Ok(Value::List(zones.into_iter().take(n as usize).map(Value::Str).collect()))
+            Ok(Value::List(
+                zones.into_iter().take(n as usize).map(Value::Str).collect(),
+            ))
         }
         Builtin::SsmParam => match &arg(0).0 {
-            Value::Str(name) if name.starts_with('/') || !name.is_empty() => {
-                Ok(deploy(Json::String(format!("{{{{resolve:ssm:{name}}}}}")), span, format!("the SSM parameter `{name}`")))
-            }
+            Value::Str(name) if name.starts_with('/') || !name.is_empty() => Ok(deploy(
+                Json::String(format!("{{{{resolve:ssm:{name}}}}}")),
+                span,
+                format!("the SSM parameter `{name}`"),
+            )),
             _ => Err(wrong(b, arg(0), "a parameter name")),
         },
         Builtin::SecretRef => {
-            let Value::Resource(r) = &arg(0).0 else { return Err(wrong(b, arg(0), "an AWS::SecretsManager::Secret resource")) };
+            let Value::Resource(r) = &arg(0).0 else {
+                return Err(wrong(b, arg(0), "an AWS::SecretsManager::Secret resource"));
+            };
             if r.type_name != "AWS::SecretsManager::Secret" {
                 return Err(wrong(b, arg(0), "an AWS::SecretsManager::Secret resource"));
             }
-            let Value::Str(key) = &arg(1).0 else { return Err(wrong(b, arg(1), "a String key")) };
+            let Value::Str(key) = &arg(1).0 else {
+                return Err(wrong(b, arg(1), "a String key"));
+            };
             let json = json!({"Fn::Join": ["", ["{{resolve:secretsmanager:", {"Ref": r.logical_id}, format!(":SecretString:{key}}}}}")]]});
-            Ok(Value::Secret(Deploy { json, shape: DeployShape::Scalar, origin: span, what: format!("the secret `{}`", r.name) }))
+            Ok(Value::Secret(Deploy {
+                json,
+                shape: DeployShape::Scalar,
+                origin: span,
+                what: format!("the secret `{}`", r.name),
+            }))
         }
         Builtin::Cron => {
-            let Value::Str(expr) = &arg(0).0 else { return Err(compile_time(b, arg(0)).unwrap_or_else(|| wrong(b, arg(0), "a String"))) };
+            let Value::Str(expr) = &arg(0).0 else {
+                return Err(compile_time(b, arg(0)).unwrap_or_else(|| wrong(b, arg(0), "a String")));
+            };
             check_cron(expr).map_err(|m| {
                 Diagnostic::error(Code::TypeMismatch, arg(0).1, format!("invalid cron expression: {m}"))
                     .with_label("six fields: minutes hours day-of-month month day-of-week year")
@@ -232,7 +345,9 @@ pub fn call(b: Builtin, args: Vec<Arg>, span: Span, region: &str) -> Result<Valu
             Ok(Value::Str(format!("cron({expr})")))
         }
         Builtin::Rate => {
-            let Value::Duration(secs) = arg(0).0 else { return Err(wrong(b, arg(0), "a Duration such as `5m`")) };
+            let Value::Duration(secs) = arg(0).0 else {
+                return Err(wrong(b, arg(0), "a Duration such as `5m`"));
+            };
             let (n, unit) = if secs % 86400 == 0 {
                 (secs / 86400, "day")
             } else if secs % 3600 == 0 {
@@ -240,23 +355,40 @@ pub fn call(b: Builtin, args: Vec<Arg>, span: Span, region: &str) -> Result<Valu
             } else if secs % 60 == 0 {
                 (secs / 60, "minute")
             } else {
-                return Err(Diagnostic::error(Code::BadDuration, arg(0).1, "EventBridge rates are whole minutes, hours or days").with_label("not whole minutes"));
+                return Err(Diagnostic::error(
+                    Code::BadDuration,
+                    arg(0).1,
+                    "EventBridge rates are whole minutes, hours or days",
+                )
+                .with_label("not whole minutes"));
             };
-            Ok(Value::Str(format!("rate({n} {unit}{})", if n == 1 { "" } else { "s" })))
+            Ok(Value::Str(format!(
+                "rate({n} {unit}{})",
+                if n == 1 { "" } else { "s" }
+            )))
         }
         Builtin::Seconds | Builtin::Days => {
-            let Value::Duration(secs) = arg(0).0 else { return Err(wrong(b, arg(0), "a Duration")) };
-            Ok(Value::Int(if b == Builtin::Days { (secs / 86400) as i64 } else { secs as i64 }))
+            let Value::Duration(secs) = arg(0).0 else {
+                return Err(wrong(b, arg(0), "a Duration"));
+            };
+            Ok(Value::Int(if b == Builtin::Days {
+                (secs / 86400) as i64
+            } else {
+                secs as i64
+            }))
         }
         Builtin::ToJson => {
             if let Some(d) = compile_time(b, arg(0)) {
                 return Err(d.with_help("build the string with interpolation instead, e.g. \"{\\\"id\\\": \\\"${x.ref}\\\"}\""));
             }
-            let j = plain_json(&arg(0).0).ok_or_else(|| wrong(b, arg(0), "plain data (strings, numbers, lists, records)"))?;
+            let j = plain_json(&arg(0).0)
+                .ok_or_else(|| wrong(b, arg(0), "plain data (strings, numbers, lists, records)"))?;
             Ok(Value::Str(serde_json::to_string(&j).unwrap_or_default()))
         }
         Builtin::Upper | Builtin::Lower | Builtin::Pascal => {
-            let Value::Str(s) = &arg(0).0 else { return Err(compile_time(b, arg(0)).unwrap_or_else(|| wrong(b, arg(0), "a String"))) };
+            let Value::Str(s) = &arg(0).0 else {
+                return Err(compile_time(b, arg(0)).unwrap_or_else(|| wrong(b, arg(0), "a String")));
+            };
             Ok(Value::Str(match b {
                 Builtin::Upper => s.to_uppercase(),
                 Builtin::Lower => s.to_lowercase(),
@@ -264,15 +396,28 @@ pub fn call(b: Builtin, args: Vec<Arg>, span: Span, region: &str) -> Result<Valu
             }))
         }
         Builtin::Base64 => match &arg(0).0 {
-            Value::Str(s) => Ok(deploy(json!({"Fn::Base64": s}), span, "a base64-encoded string")),
-            Value::Deploy(d) if d.shape == DeployShape::Scalar => Ok(deploy(json!({"Fn::Base64": d.json}), span, "a base64-encoded string")),
+            Value::Str(s) => Ok(deploy(
+                json!({"Fn::Base64": s}),
+                span,
+                "a base64-encoded string",
+            )),
+            Value::Deploy(d) if d.shape == DeployShape::Scalar => Ok(deploy(
+                json!({"Fn::Base64": d.json}),
+                span,
+                "a base64-encoded string",
+            )),
             _ => Err(wrong(b, arg(0), "a String")),
         },
     }
 }
 
 fn deploy(json: Json, origin: Span, what: impl Into<String>) -> Value {
-    Value::Deploy(Deploy { json, shape: DeployShape::Scalar, origin, what: what.into() })
+    Value::Deploy(Deploy {
+        json,
+        shape: DeployShape::Scalar,
+        origin,
+        what: what.into(),
+    })
 }
 
 /// Compile-time data as JSON; `None` for values that are not plain data.
@@ -284,7 +429,11 @@ pub fn plain_json(v: &Value) -> Option<Json> {
         Value::Duration(s) => json!(s),
         Value::None => Json::Null,
         Value::List(xs) => Json::Array(xs.iter().map(plain_json).collect::<Option<_>>()?),
-        Value::Record(m) => Json::Object(m.iter().map(|(k, v)| Some((k.clone(), plain_json(v)?))).collect::<Option<_>>()?),
+        Value::Record(m) => Json::Object(
+            m.iter()
+                .map(|(k, v)| Some((k.clone(), plain_json(v)?)))
+                .collect::<Option<_>>()?,
+        ),
         _ => return None,
     })
 }
@@ -308,8 +457,18 @@ fn check_cron(expr: &str) -> Result<(), String> {
     if fields.len() != 6 {
         return Err(format!("{} fields, EventBridge needs 6", fields.len()));
     }
-    let allowed = |f: &str, extra: &str| f.chars().all(|c| c.is_ascii_alphanumeric() || ",-*/".contains(c) || extra.contains(c));
-    let names = ["minutes", "hours", "day-of-month", "month", "day-of-week", "year"];
+    let allowed = |f: &str, extra: &str| {
+        f.chars()
+            .all(|c| c.is_ascii_alphanumeric() || ",-*/".contains(c) || extra.contains(c))
+    };
+    let names = [
+        "minutes",
+        "hours",
+        "day-of-month",
+        "month",
+        "day-of-week",
+        "year",
+    ];
     for (i, f) in fields.iter().enumerate() {
         let extra = match i {
             2 => "?LW",
@@ -317,7 +476,10 @@ fn check_cron(expr: &str) -> Result<(), String> {
             _ => "",
         };
         if !allowed(f, extra) {
-            return Err(format!("the {} field `{f}` has characters cron does not allow", names[i]));
+            return Err(format!(
+                "the {} field `{f}` has characters cron does not allow",
+                names[i]
+            ));
         }
     }
     if (fields[2] == "?") == (fields[4] == "?") {

@@ -44,8 +44,15 @@ impl EnvInfo {
         let mut m = IndexMap::new();
         m.insert("name".to_string(), Value::Str(self.name.clone()));
         m.insert("account".to_string(), Value::Str(self.account.clone()));
-        m.insert("regions".to_string(), Value::List(self.regions.iter().cloned().map(Value::Str).collect()));
-        let approval = if self.approval == Approval::Manual { "manual" } else { "none" };
+        m.insert(
+            "regions".to_string(),
+            Value::List(self.regions.iter().cloned().map(Value::Str).collect()),
+        );
+        let approval = if self.approval == Approval::Manual {
+            "manual"
+        } else {
+            "none"
+        };
         m.insert("approval".to_string(), Value::Str(approval.to_string()));
         for (k, v) in &self.fields {
             m.insert(k.clone(), v.clone());
@@ -59,26 +66,42 @@ fn root_span() -> Span {
 }
 
 /// Evaluates params: `--param` overrides first, then defaults.
-pub fn params(checked: &Checked, overrides: &[(String, String)], diags: &mut Diagnostics) -> IndexMap<String, Value> {
+pub fn params(
+    checked: &Checked,
+    overrides: &[(String, String)],
+    diags: &mut Diagnostics,
+) -> IndexMap<String, Value> {
     for (name, _) in overrides {
         if !checked.params.iter().any(|p| &p.name.node == name) {
             diags.push(
-                Diagnostic::error(Code::UnknownName, root_span(), format!("--param {name}: the program has no param `{name}`"))
-                    .with_label("given on the command line")
-                    .with_suggestion(name, checked.params.iter().map(|p| p.name.node.as_str())),
+                Diagnostic::error(
+                    Code::UnknownName,
+                    root_span(),
+                    format!("--param {name}: the program has no param `{name}`"),
+                )
+                .with_label("given on the command line")
+                .with_suggestion(name, checked.params.iter().map(|p| p.name.node.as_str())),
             );
         }
     }
     let mut values = IndexMap::new();
     for p in &checked.params {
-        let given = overrides.iter().rev().find(|(n, _)| *n == p.name.node).map(|(_, v)| v);
+        let given = overrides
+            .iter()
+            .rev()
+            .find(|(n, _)| *n == p.name.node)
+            .map(|(_, v)| v);
         let value = match (given, &p.default) {
             (Some(text), _) => match parse_override(text, &p.ty) {
                 Ok(v) => v,
                 Err(msg) => {
                     diags.push(
-                        Diagnostic::error(Code::TypeMismatch, p.name.span, format!("--param {}={text}: {msg}", p.name.node))
-                            .with_label(format!("declared as {}", p.ty.describe())),
+                        Diagnostic::error(
+                            Code::TypeMismatch,
+                            p.name.span,
+                            format!("--param {}={text}: {msg}", p.name.node),
+                        )
+                        .with_label(format!("declared as {}", p.ty.describe())),
                     );
                     Value::Error
                 }
@@ -86,15 +109,32 @@ pub fn params(checked: &Checked, overrides: &[(String, String)], diags: &mut Dia
             (None, Some(default)) => Expander::eval_global(checked, default, &values, diags),
             (None, None) => {
                 diags.push(
-                    Diagnostic::error(Code::MissingItem, p.name.span, format!("param `{}` has no value", p.name.node))
-                        .with_label("no default")
-                        .with_help(format!("pass `--param {}=...` or give it a default", p.name.node)),
+                    Diagnostic::error(
+                        Code::MissingItem,
+                        p.name.span,
+                        format!("param `{}` has no value", p.name.node),
+                    )
+                    .with_label("no default")
+                    .with_help(format!(
+                        "pass `--param {}=...` or give it a default",
+                        p.name.node
+                    )),
                 );
                 Value::Error
             }
         };
         let span = p.default.as_ref().map_or(p.name.span, |d| d.span);
-        let value = check_or_report(value, &p.ty, span, p.default.as_ref().filter(|_| given.is_none()), None, &format!("param `{}`", p.name.node), checked, &values, diags);
+        let value = check_or_report(
+            value,
+            &p.ty,
+            span,
+            p.default.as_ref().filter(|_| given.is_none()),
+            None,
+            &format!("param `{}`", p.name.node),
+            checked,
+            &values,
+            diags,
+        );
         values.insert(p.name.node.clone(), value);
     }
     values
@@ -103,14 +143,21 @@ pub fn params(checked: &Checked, overrides: &[(String, String)], diags: &mut Dia
 /// A command-line value as a value of the param's type.
 fn parse_override(text: &str, ty: &Type) -> Result<Value, String> {
     match ty {
-        Type::Int => text.parse().map(Value::Int).map_err(|_| "not an integer".to_string()),
+        Type::Int => text
+            .parse()
+            .map(Value::Int)
+            .map_err(|_| "not an integer".to_string()),
         Type::Bool => match text {
             "true" => Ok(Value::Bool(true)),
             "false" => Ok(Value::Bool(false)),
             _ => Err("expected `true` or `false`".into()),
         },
         Type::Optional(inner) => parse_override(text, inner),
-        Type::List(_) => Ok(Value::List(text.split(',').map(|s| Value::Str(s.trim().to_string())).collect())),
+        Type::List(_) => Ok(Value::List(
+            text.split(',')
+                .map(|s| Value::Str(s.trim().to_string()))
+                .collect(),
+        )),
         Type::Duration => Err("durations cannot be overridden yet".into()),
         _ => Ok(Value::Str(text.to_string())),
     }
@@ -147,9 +194,13 @@ fn check_or_report(
             let (at, label) = if m.path.is_empty() || expr.is_some() {
                 (String::new(), format!("expected {}", ty.describe()))
             } else {
-                (format!(" (at `{}`)", m.path), format!("expected {}", ty.describe()))
+                (
+                    format!(" (at `{}`)", m.path),
+                    format!("expected {}", ty.describe()),
+                )
             };
-            let mut d = Diagnostic::error(code, span, format!("{what}: {}{at}", m.message)).with_label(label);
+            let mut d = Diagnostic::error(code, span, format!("{what}: {}{at}", m.message))
+                .with_label(label);
             if let Some(h) = m.help {
                 d = d.with_help(h);
             }
@@ -162,7 +213,11 @@ fn check_or_report(
     }
 }
 
-pub fn app(checked: &Checked, params: &IndexMap<String, Value>, diags: &mut Diagnostics) -> Option<AppInfo> {
+pub fn app(
+    checked: &Checked,
+    params: &IndexMap<String, Value>,
+    diags: &mut Diagnostics,
+) -> Option<AppInfo> {
     let Some(app) = &checked.app else {
         diags.push(
             Diagnostic::error(Code::MissingItem, root_span(), "the program has no `app`")
@@ -171,9 +226,20 @@ pub fn app(checked: &Checked, params: &IndexMap<String, Value>, diags: &mut Diag
         );
         return None;
     };
-    let mut info = AppInfo { name: app.name.node.replace('_', "-"), description: String::new(), tags: IndexMap::new() };
+    let mut info = AppInfo {
+        name: app.name.node.replace('_', "-"),
+        description: String::new(),
+        tags: IndexMap::new(),
+    };
     if !app.name.node.starts_with(|c: char| c.is_ascii_alphabetic()) {
-        diags.push(Diagnostic::error(Code::TypeMismatch, app.name.span, "the app name must start with a letter").with_label("stack names start with it"));
+        diags.push(
+            Diagnostic::error(
+                Code::TypeMismatch,
+                app.name.span,
+                "the app name must start with a letter",
+            )
+            .with_label("stack names start with it"),
+        );
     }
     for e in &app.entries {
         let v = Expander::eval_global(checked, &e.value, params, diags);
@@ -187,27 +253,51 @@ pub fn app(checked: &Checked, params: &IndexMap<String, Value>, diags: &mut Diag
                             info.tags.insert(k, s);
                         }
                         other => diags.push(
-                            Diagnostic::error(Code::TypeMismatch, e.value.span, format!("tag `{k}` must be a String, found {}", other.describe()))
-                                .with_label("app tags are plain strings"),
+                            Diagnostic::error(
+                                Code::TypeMismatch,
+                                e.value.span,
+                                format!("tag `{k}` must be a String, found {}", other.describe()),
+                            )
+                            .with_label("app tags are plain strings"),
                         ),
                     }
                 }
             }
             (key @ ("description" | "tags"), other) => diags.push(
-                Diagnostic::error(Code::TypeMismatch, e.value.span, format!("`{key}` expects {}, found {}", if key == "tags" { "a record of strings" } else { "a String" }, other.describe()))
-                    .with_label("wrong type"),
+                Diagnostic::error(
+                    Code::TypeMismatch,
+                    e.value.span,
+                    format!(
+                        "`{key}` expects {}, found {}",
+                        if key == "tags" {
+                            "a record of strings"
+                        } else {
+                            "a String"
+                        },
+                        other.describe()
+                    ),
+                )
+                .with_label("wrong type"),
             ),
             (key, _) => diags.push(
-                Diagnostic::error(Code::UnknownName, e.key.span, format!("`app` has no setting `{key}`"))
-                    .with_label("unknown setting")
-                    .with_suggestion(key, ["description", "tags"]),
+                Diagnostic::error(
+                    Code::UnknownName,
+                    e.key.span,
+                    format!("`app` has no setting `{key}`"),
+                )
+                .with_label("unknown setting")
+                .with_suggestion(key, ["description", "tags"]),
             ),
         }
     }
     Some(info)
 }
 
-pub fn environments(checked: &Checked, params: &IndexMap<String, Value>, diags: &mut Diagnostics) -> Option<Vec<EnvInfo>> {
+pub fn environments(
+    checked: &Checked,
+    params: &IndexMap<String, Value>,
+    diags: &mut Diagnostics,
+) -> Option<Vec<EnvInfo>> {
     if checked.environments_span.is_none() || checked.envs.is_empty() {
         diags.push(
             Diagnostic::error(Code::MissingItem, checked.environments_span.unwrap_or_else(root_span), "the program declares no environment")
@@ -217,8 +307,16 @@ pub fn environments(checked: &Checked, params: &IndexMap<String, Value>, diags: 
         return None;
     }
     let builtin = [
-        ParamDef { name: ident("account"), ty: Type::AccountId, default: None },
-        ParamDef { name: ident("regions"), ty: Type::List(Box::new(Type::Region)), default: None },
+        ParamDef {
+            name: ident("account"),
+            ty: Type::AccountId,
+            default: None,
+        },
+        ParamDef {
+            name: ident("regions"),
+            ty: Type::List(Box::new(Type::Region)),
+            default: None,
+        },
     ];
     let mut out = Vec::new();
     for decl in &checked.envs {
@@ -226,9 +324,13 @@ pub fn environments(checked: &Checked, params: &IndexMap<String, Value>, diags: 
         for e in &decl.entries {
             if let Some(prev) = given.insert(&e.key.node, e) {
                 diags.push(
-                    Diagnostic::error(Code::Duplicate, e.key.span, format!("`{}` is set twice in env `{}`", e.key.node, decl.name.node))
-                        .with_label("second value")
-                        .with_secondary(prev.key.span, "first set here"),
+                    Diagnostic::error(
+                        Code::Duplicate,
+                        e.key.span,
+                        format!("`{}` is set twice in env `{}`", e.key.node, decl.name.node),
+                    )
+                    .with_label("second value")
+                    .with_secondary(prev.key.span, "first set here"),
                 );
             }
         }
@@ -244,17 +346,30 @@ pub fn environments(checked: &Checked, params: &IndexMap<String, Value>, diags: 
         names.extend(checked.fields.iter().map(|f| f.name.node.as_str()));
         let mut misspelt: Vec<&str> = Vec::new();
         for (key, entry) in &given {
-            let known = *key == "approval" || builtin.iter().chain(&checked.fields).any(|f| f.name.node == *key);
+            let known = *key == "approval"
+                || builtin
+                    .iter()
+                    .chain(&checked.fields)
+                    .any(|f| f.name.node == *key);
             if !known {
                 if let Some(best) = crate::diagnostics::did_you_mean(key, names.iter().copied()) {
                     misspelt.push(best);
                 }
                 let names = names.clone();
                 diags.push(
-                    Diagnostic::error(Code::EnvField, entry.key.span, format!("env `{}` sets `{key}`, which is not a field", decl.name.node))
-                        .with_label("unknown field")
-                        .with_suggestion(key, names)
-                        .with_note("declare it in `fields { ... }` to give every environment this field"),
+                    Diagnostic::error(
+                        Code::EnvField,
+                        entry.key.span,
+                        format!(
+                            "env `{}` sets `{key}`, which is not a field",
+                            decl.name.node
+                        ),
+                    )
+                    .with_label("unknown field")
+                    .with_suggestion(key, names)
+                    .with_note(
+                        "declare it in `fields { ... }` to give every environment this field",
+                    ),
                 );
             }
         }
@@ -265,8 +380,12 @@ pub fn environments(checked: &Checked, params: &IndexMap<String, Value>, diags: 
                 ast::ExprKind::None => Approval::None,
                 _ => {
                     diags.push(
-                        Diagnostic::error(Code::EnvField, a.value.span, "`approval` is `manual` or `none`")
-                            .with_label("not an approval kind"),
+                        Diagnostic::error(
+                            Code::EnvField,
+                            a.value.span,
+                            "`approval` is `manual` or `none`",
+                        )
+                        .with_label("not an approval kind"),
                     );
                     Approval::None
                 }
@@ -292,10 +411,20 @@ pub fn environments(checked: &Checked, params: &IndexMap<String, Value>, diags: 
                 (None, None) => {
                     // A misspelt key already got "did you mean" for this field.
                     if !misspelt.contains(&f.name.node.as_str()) {
-                        let mut d = Diagnostic::error(Code::EnvField, decl.name.span, format!("env `{}` is missing field `{}`", decl.name.node, f.name.node))
-                            .with_label(format!("needs `{} = ...`", f.name.node));
+                        let mut d = Diagnostic::error(
+                            Code::EnvField,
+                            decl.name.span,
+                            format!(
+                                "env `{}` is missing field `{}`",
+                                decl.name.node, f.name.node
+                            ),
+                        )
+                        .with_label(format!("needs `{} = ...`", f.name.node));
                         if f.name.span != root_span() {
-                            d = d.with_secondary(f.name.span, format!("`{}: {}` declared here", f.name.node, f.ty.describe()));
+                            d = d.with_secondary(
+                                f.name.span,
+                                format!("`{}: {}` declared here", f.name.node, f.ty.describe()),
+                            );
                         }
                         diags.push(d);
                     }
@@ -303,9 +432,12 @@ pub fn environments(checked: &Checked, params: &IndexMap<String, Value>, diags: 
                 }
             };
             match (f.name.node.as_str(), &value) {
-                ("account", Value::Str(s)) if std::ptr::eq(f, &builtin[0]) => info.account = s.clone(),
+                ("account", Value::Str(s)) if std::ptr::eq(f, &builtin[0]) => {
+                    info.account = s.clone()
+                }
                 ("regions", Value::List(rs)) if std::ptr::eq(f, &builtin[1]) => {
-                    info.regions = regions_of(rs, decl, given.get("regions").map(|e| e.value.span), diags);
+                    info.regions =
+                        regions_of(rs, decl, given.get("regions").map(|e| e.value.span), diags);
                 }
                 _ => {
                     info.fields.insert(f.name.node.clone(), value);
@@ -317,28 +449,59 @@ pub fn environments(checked: &Checked, params: &IndexMap<String, Value>, diags: 
     Some(out)
 }
 
-fn check_field(v: Value, f: &ParamDef, expr: &ast::Expr, what: &str, checked: &Checked, params: &IndexMap<String, Value>, diags: &mut Diagnostics) -> Value {
+fn check_field(
+    v: Value,
+    f: &ParamDef,
+    expr: &ast::Expr,
+    what: &str,
+    checked: &Checked,
+    params: &IndexMap<String, Value>,
+    diags: &mut Diagnostics,
+) -> Value {
     let span = expr.span;
-    let r = check_or_report(v, &f.ty, span, Some(expr), Some(Code::EnvField), what, checked, params, diags);
+    let r = check_or_report(
+        v,
+        &f.ty,
+        span,
+        Some(expr),
+        Some(Code::EnvField),
+        what,
+        checked,
+        params,
+        diags,
+    );
     if let Some(d) = r.deploy_part() {
         diags.push(
-            Diagnostic::error(Code::DeployTime, span, format!("{what} must be known at compile time"))
-                .with_label("only known at deploy time")
-                .with_secondary(d.origin, format!("{} comes from here", d.what)),
+            Diagnostic::error(
+                Code::DeployTime,
+                span,
+                format!("{what} must be known at compile time"),
+            )
+            .with_label("only known at deploy time")
+            .with_secondary(d.origin, format!("{} comes from here", d.what)),
         );
     }
     r
 }
 
-fn regions_of(rs: &[Value], decl: &ast::EnvDecl, span: Option<Span>, diags: &mut Diagnostics) -> Vec<String> {
+fn regions_of(
+    rs: &[Value],
+    decl: &ast::EnvDecl,
+    span: Option<Span>,
+    diags: &mut Diagnostics,
+) -> Vec<String> {
     let span = span.unwrap_or(decl.name.span);
     let mut out: Vec<String> = Vec::new();
     for r in rs {
         if let Value::Str(s) = r {
             if out.contains(s) {
                 diags.push(
-                    Diagnostic::error(Code::EnvField, span, format!("env `{}` lists region `{s}` twice", decl.name.node))
-                        .with_label("duplicate region"),
+                    Diagnostic::error(
+                        Code::EnvField,
+                        span,
+                        format!("env `{}` lists region `{s}` twice", decl.name.node),
+                    )
+                    .with_label("duplicate region"),
                 );
             } else {
                 out.push(s.clone());
@@ -347,9 +510,13 @@ fn regions_of(rs: &[Value], decl: &ast::EnvDecl, span: Option<Span>, diags: &mut
     }
     if rs.is_empty() {
         diags.push(
-            Diagnostic::error(Code::EnvField, span, format!("env `{}` has no regions", decl.name.node))
-                .with_label("empty list")
-                .with_help("list at least one region, e.g. `regions = [\"us-east-1\"]`"),
+            Diagnostic::error(
+                Code::EnvField,
+                span,
+                format!("env `{}` has no regions", decl.name.node),
+            )
+            .with_label("empty list")
+            .with_help("list at least one region, e.g. `regions = [\"us-east-1\"]`"),
         );
     }
     out

@@ -20,6 +20,12 @@ use crate::types::{self, regions};
 
 type InstanceKey = (String, String, String);
 
+/// Outputs of a stack or component instance, by name, with the span of their value.
+type Outputs = IndexMap<String, (Value, Span)>;
+
+/// Components instantiating components deeper than this are reported (recursion).
+const MAX_COMPONENT_DEPTH: usize = 32;
+
 /// The reference that led to evaluating another stack: where, and how.
 #[derive(Clone, Copy)]
 struct Via {
@@ -30,7 +36,7 @@ struct Via {
 
 enum State {
     InProgress,
-    Done { outputs: IndexMap<String, (Value, Span)> },
+    Done { outputs: Outputs },
     Failed,
 }
 
@@ -64,9 +70,11 @@ struct Body {
     /// Logical-ID prefix: the PascalCase path of component instances.
     prefix: String,
     scopes: Vec<IndexMap<String, Value>>,
-    outputs: IndexMap<String, (Value, Span)>,
+    outputs: Outputs,
     /// Names bound to component instances, for "no output" vs "no field" messages.
     instances: Vec<String>,
+    /// How many component instances enclose this body.
+    depth: usize,
     /// Where this component instance was created, for labels on errors inside it.
     call_site: Option<(Span, String)>,
 }
@@ -84,7 +92,11 @@ impl Body {
 }
 
 impl<'a> Expander<'a> {
-    pub fn new(checked: &'a Checked, app: &'a AppInfo, params: &'a IndexMap<String, Value>) -> Self {
+    pub fn new(
+        checked: &'a Checked,
+        app: &'a AppInfo,
+        params: &'a IndexMap<String, Value>,
+    ) -> Self {
         Expander {
             checked,
             app: Some(app),
@@ -97,7 +109,12 @@ impl<'a> Expander<'a> {
     }
 
     /// Evaluates an expression outside any stack: param defaults, env fields, app settings.
-    pub fn eval_global(checked: &Checked, e: &Expr, params: &IndexMap<String, Value>, diags: &mut Diagnostics) -> Value {
+    pub fn eval_global(
+        checked: &Checked,
+        e: &Expr,
+        params: &IndexMap<String, Value>,
+        diags: &mut Diagnostics,
+    ) -> Value {
         let mut ex = Expander {
             checked,
             app: None,
@@ -107,8 +124,24 @@ impl<'a> Expander<'a> {
             instances: Vec::new(),
             chain: Vec::new(),
         };
-        let mut frame = Frame { env: None, region: String::new(), stack: String::new(), resources: IndexMap::new(), depends_on: Vec::new(), imports: Vec::new() };
-        let mut body = Body { module: 0, in_stack: false, prefix: String::new(), scopes: vec![IndexMap::new()], outputs: IndexMap::new(), instances: Vec::new(), call_site: None };
+        let mut frame = Frame {
+            env: None,
+            region: String::new(),
+            stack: String::new(),
+            resources: IndexMap::new(),
+            depends_on: Vec::new(),
+            imports: Vec::new(),
+        };
+        let mut body = Body {
+            module: 0,
+            in_stack: false,
+            prefix: String::new(),
+            scopes: vec![IndexMap::new()],
+            outputs: IndexMap::new(),
+            instances: Vec::new(),
+            depth: 0,
+            call_site: None,
+        };
         let v = ex.expr(&mut frame, &mut body, e);
         diags.extend(ex.diags);
         v
@@ -116,7 +149,9 @@ impl<'a> Expander<'a> {
 
     fn error(&mut self, body: &Body, d: Diagnostic) {
         let d = match &body.call_site {
-            Some((span, name)) if d.span.file != span.file || !d.secondary.iter().any(|l| l.span == *span) => {
+            Some((span, name))
+                if d.span.file != span.file || !d.secondary.iter().any(|l| l.span == *span) =>
+            {
                 d.with_secondary(*span, format!("in this instance of `{name}`"))
             }
             _ => d,
@@ -125,11 +160,17 @@ impl<'a> Expander<'a> {
     }
 
     /// Evaluates one stack instance unless already done; returns its outputs.
-    pub fn instance(&mut self, env: &EnvInfo, region: &str, stack: &str) -> Option<&IndexMap<String, (Value, Span)>> {
+    pub fn instance(&mut self, env: &EnvInfo, region: &str, stack: &str) -> Option<&Outputs> {
         self.instance_via(env, region, stack, None)
     }
 
-    fn instance_via(&mut self, env: &EnvInfo, region: &str, stack: &str, via: Option<Via>) -> Option<&IndexMap<String, (Value, Span)>> {
+    fn instance_via(
+        &mut self,
+        env: &EnvInfo,
+        region: &str,
+        stack: &str,
+        via: Option<Via>,
+    ) -> Option<&Outputs> {
         let key = (env.name.clone(), region.to_string(), stack.to_string());
         match self.states.get(&key) {
             Some(State::InProgress) => {
@@ -161,26 +202,44 @@ impl<'a> Expander<'a> {
 
     fn report_cycle(&mut self, key: &InstanceKey, via: Option<Via>) {
         let start = self.chain.iter().position(|(k, _)| k == key).unwrap_or(0);
-        let mut names: Vec<&str> = self.chain[start..].iter().map(|(k, _)| k.2.as_str()).collect();
+        let mut names: Vec<&str> = self.chain[start..]
+            .iter()
+            .map(|(k, _)| k.2.as_str())
+            .collect();
         names.push(&key.2);
         let span = via.map_or_else(|| self.checked.stacks[&key.2].name.span, |v| v.span);
         let verb = via.map_or("reads", |v| v.verb);
         let mut d = Diagnostic::error(
             Code::StackCycle,
             span,
-            format!("stacks depend on each other in a cycle: {} (in {} {})", names.join(" → "), key.0, key.1),
+            format!(
+                "stacks depend on each other in a cycle: {} (in {} {})",
+                names.join(" → "),
+                key.0,
+                key.1
+            ),
         )
-        .with_label(format!("`{}` {verb} `{}` here", self.chain.last().map_or("", |c| c.0 .2.as_str()), key.2));
+        .with_label(format!(
+            "`{}` {verb} `{}` here",
+            self.chain.last().map_or("", |c| c.0 .2.as_str()),
+            key.2
+        ));
         for (i, (k, v)) in self.chain.iter().enumerate().skip(start + 1) {
             if let Some(v) = v {
                 let from = &self.chain[i - 1].0 .2;
                 d = d.with_secondary(v.span, format!("`{from}` {} `{}` here", v.verb, k.2));
             }
         }
-        self.diags.push(d.with_help("move the shared resources into a separate stack that both read"));
+        self.diags
+            .push(d.with_help("move the shared resources into a separate stack that both read"));
     }
 
-    fn run_stack(&mut self, env: &EnvInfo, region: &str, stack: &str) -> Option<(StackInstance, IndexMap<String, (Value, Span)>)> {
+    fn run_stack(
+        &mut self,
+        env: &EnvInfo,
+        region: &str,
+        stack: &str,
+    ) -> Option<(StackInstance, Outputs)> {
         let checked = self.checked;
         let decl = &checked.stacks[stack];
         let app = self.app?;
@@ -192,24 +251,50 @@ impl<'a> Expander<'a> {
             depends_on: Vec::new(),
             imports: Vec::new(),
         };
-        let mut body = Body { module: 0, in_stack: true, prefix: String::new(), scopes: Vec::new(), outputs: IndexMap::new(), instances: Vec::new(), call_site: None };
+        let mut body = Body {
+            module: 0,
+            in_stack: true,
+            prefix: String::new(),
+            scopes: Vec::new(),
+            outputs: IndexMap::new(),
+            instances: Vec::new(),
+            depth: 0,
+            call_site: None,
+        };
         self.block(&mut frame, &mut body, &decl.body, true);
-        let stack_name = format!("{}-{}-{}", app.name, env.name.replace('_', "-"), stack.replace('_', "-"));
+        let stack_name = format!(
+            "{}-{}-{}",
+            app.name,
+            env.name.replace('_', "-"),
+            stack.replace('_', "-")
+        );
         let mut outputs = IndexMap::new();
         let mut ids: IndexMap<String, (&str, Span)> = IndexMap::new();
         for (name, (value, span)) in &body.outputs {
             let logical_id = pascal_case(name);
             if let Some((other, prev)) = ids.get(&logical_id) {
-                let d = Diagnostic::error(Code::LogicalIdClash, *span, format!("outputs `{name}` and `{other}` both become `{logical_id}`"))
-                    .with_label("this output")
-                    .with_secondary(*prev, "clashes with this one")
-                    .with_help("rename one of the outputs");
+                let d = Diagnostic::error(
+                    Code::LogicalIdClash,
+                    *span,
+                    format!("outputs `{name}` and `{other}` both become `{logical_id}`"),
+                )
+                .with_label("this output")
+                .with_secondary(*prev, "clashes with this one")
+                .with_help("rename one of the outputs");
                 self.error(&body, d);
                 continue;
             }
             ids.insert(logical_id.clone(), (name, *span));
             if let Some(json) = self.output_json(&body, value, *span) {
-                outputs.insert(name.clone(), StackOutput { logical_id, value: json, export: None, span: *span });
+                outputs.insert(
+                    name.clone(),
+                    StackOutput {
+                        logical_id,
+                        value: json,
+                        export: None,
+                        span: *span,
+                    },
+                );
             }
         }
         let inst = StackInstance {
@@ -252,7 +337,9 @@ impl<'a> Expander<'a> {
                 _ => None,
             }
         };
-        if matches!(value, Value::Error) || matches!(value, Value::List(xs) if xs.iter().any(Value::is_error)) {
+        if matches!(value, Value::Error)
+            || matches!(value, Value::List(xs) if xs.iter().any(Value::is_error))
+        {
             return None;
         }
         let json = match value {
@@ -260,9 +347,12 @@ impl<'a> Expander<'a> {
             Value::List(xs) => {
                 let parts: Option<Vec<Json>> = xs.iter().map(scalar).collect();
                 match parts {
-                    Some(p) if p.iter().all(Json::is_string) => {
-                        Json::String(p.iter().filter_map(Json::as_str).collect::<Vec<_>>().join(","))
-                    }
+                    Some(p) if p.iter().all(Json::is_string) => Json::String(
+                        p.iter()
+                            .filter_map(Json::as_str)
+                            .collect::<Vec<_>>()
+                            .join(","),
+                    ),
                     Some(p) => json!({"Fn::Join": [",", p]}),
                     None => Json::Null,
                 }
@@ -270,8 +360,15 @@ impl<'a> Expander<'a> {
             v => scalar(v).unwrap_or(Json::Null),
         };
         if json.is_null() {
-            let d = Diagnostic::error(Code::TypeMismatch, span, format!("a stack output must be a string or a list of strings, found {}", value.describe()))
-                .with_label("not representable as a CloudFormation output");
+            let d = Diagnostic::error(
+                Code::TypeMismatch,
+                span,
+                format!(
+                    "a stack output must be a string or a list of strings, found {}",
+                    value.describe()
+                ),
+            )
+            .with_label("not representable as a CloudFormation output");
             self.error(body, d);
             return None;
         }
@@ -279,17 +376,34 @@ impl<'a> Expander<'a> {
     }
 
     /// Consumes the expander: instances in a stable order, exports filled in.
-    pub fn finish(mut self, envs: &[EnvInfo], selected: &[(usize, String)]) -> (Vec<StackInstance>, Diagnostics) {
+    pub fn finish(
+        mut self,
+        envs: &[EnvInfo],
+        selected: &[(usize, String)],
+    ) -> (Vec<StackInstance>, Diagnostics) {
         let order = |i: &StackInstance| {
-            let e = envs.iter().position(|x| x.name == i.env).unwrap_or(usize::MAX);
-            let r = selected.iter().position(|(se, sr)| *se == e && *sr == i.region).unwrap_or(usize::MAX);
-            let s = self.checked.stacks.get_index_of(&i.stack).unwrap_or(usize::MAX);
+            let e = envs
+                .iter()
+                .position(|x| x.name == i.env)
+                .unwrap_or(usize::MAX);
+            let r = selected
+                .iter()
+                .position(|(se, sr)| *se == e && *sr == i.region)
+                .unwrap_or(usize::MAX);
+            let s = self
+                .checked
+                .stacks
+                .get_index_of(&i.stack)
+                .unwrap_or(usize::MAX);
             (e, r, s)
         };
         let mut instances = std::mem::take(&mut self.instances);
         instances.sort_by_key(order);
         // Exports are decided after every importer has run.
-        let imported: std::collections::BTreeSet<String> = instances.iter().flat_map(|i| i.imports.iter().cloned()).collect();
+        let imported: std::collections::BTreeSet<String> = instances
+            .iter()
+            .flat_map(|i| i.imports.iter().cloned())
+            .collect();
         for inst in &mut instances {
             let prefix = inst.stack_name.clone();
             for (name, out) in inst.outputs.iter_mut() {
@@ -331,7 +445,12 @@ impl<'a> Expander<'a> {
         if let Some(k) = key {
             logical_id.push_str(&pascal_case(k));
         }
-        ResourceRef { logical_id, type_name: r.type_name.node.clone(), name: r.name.node.clone(), decl: r.name.span }
+        ResourceRef {
+            logical_id,
+            type_name: r.type_name.node.clone(),
+            name: r.name.node.clone(),
+            decl: r.name.span,
+        }
     }
 
     fn statement(&mut self, f: &mut Frame, b: &mut Body, s: &Statement, stack_top: bool) {
@@ -352,17 +471,26 @@ impl<'a> Expander<'a> {
             Statement::Output { name, value } => {
                 let v = self.expr(f, b, value);
                 if let Some((_, prev)) = b.outputs.get(&name.node) {
-                    let d = Diagnostic::error(Code::Duplicate, name.span, format!("output `{}` is defined twice", name.node))
-                        .with_label("second definition")
-                        .with_secondary(*prev, "first defined here")
-                        .with_help("give each output its own name");
+                    let d = Diagnostic::error(
+                        Code::Duplicate,
+                        name.span,
+                        format!("output `{}` is defined twice", name.node),
+                    )
+                    .with_label("second definition")
+                    .with_secondary(*prev, "first defined here")
+                    .with_help("give each output its own name");
                     self.error(b, d);
                     return;
                 }
                 b.outputs.insert(name.node.clone(), (v, value.span));
             }
             Statement::Resource(r) => self.resource(f, b, r),
-            Statement::If { cond, then, otherwise, .. } => match self.condition(f, b, cond, "an `if`") {
+            Statement::If {
+                cond,
+                then,
+                otherwise,
+                ..
+            } => match self.condition(f, b, cond, "an `if`") {
                 Some(true) => self.block(f, b, then, false),
                 Some(false) => {
                     if let Some(o) = otherwise {
@@ -371,8 +499,16 @@ impl<'a> Expander<'a> {
                 }
                 None => {}
             },
-            Statement::For { index, var, iter, body, .. } => {
-                let Some(items) = self.iterable(f, b, iter) else { return };
+            Statement::For {
+                index,
+                var,
+                iter,
+                body,
+                ..
+            } => {
+                let Some(items) = self.iterable(f, b, iter) else {
+                    return;
+                };
                 let mut keyed: IndexMap<String, IndexMap<String, ResourceRef>> = IndexMap::new();
                 for (i, item) in items.into_iter().enumerate() {
                     b.scopes.push(IndexMap::new());
@@ -405,14 +541,33 @@ impl<'a> Expander<'a> {
                         match item {
                             Value::Stack(s) => {
                                 if let Some(env) = f.env {
-                                    self.instance_via(env, &f.region.clone(), &s, Some(Via { span: value.span, verb: "depends on" }));
+                                    self.instance_via(
+                                        env,
+                                        &f.region.clone(),
+                                        &s,
+                                        Some(Via {
+                                            span: value.span,
+                                            verb: "depends on",
+                                        }),
+                                    );
                                 }
-                                f.depends_on.push(Dependency { stack: s, kind: DependencyKind::Explicit, span: value.span });
+                                f.depends_on.push(Dependency {
+                                    stack: s,
+                                    kind: DependencyKind::Explicit,
+                                    span: value.span,
+                                });
                             }
                             Value::Error => {}
                             other => {
-                                let d = Diagnostic::error(Code::TypeMismatch, value.span, format!("`depends_on` lists stacks, found {}", other.describe()))
-                                    .with_label("expected stack names");
+                                let d = Diagnostic::error(
+                                    Code::TypeMismatch,
+                                    value.span,
+                                    format!(
+                                        "`depends_on` lists stacks, found {}",
+                                        other.describe()
+                                    ),
+                                )
+                                .with_label("expected stack names");
                                 self.error(b, d);
                             }
                         }
@@ -424,7 +579,9 @@ impl<'a> Expander<'a> {
 
     fn callee_component(&self, b: &Body, callee: &Expr) -> Option<usize> {
         match &callee.kind {
-            ExprKind::Name(n) if b.lookup(n).is_none() => self.checked.scopes[b.module].get(n).copied(),
+            ExprKind::Name(n) if b.lookup(n).is_none() => {
+                self.checked.scopes[b.module].get(n).copied()
+            }
             _ => None,
         }
     }
@@ -444,8 +601,15 @@ impl<'a> Expander<'a> {
                 None
             }
             other => {
-                let d = Diagnostic::error(Code::TypeMismatch, cond.span, format!("the condition of {what} must be a Bool, found {}", other.describe()))
-                    .with_label("not a Bool");
+                let d = Diagnostic::error(
+                    Code::TypeMismatch,
+                    cond.span,
+                    format!(
+                        "the condition of {what} must be a Bool, found {}",
+                        other.describe()
+                    ),
+                )
+                .with_label("not a Bool");
                 self.error(b, d);
                 None
             }
@@ -466,16 +630,42 @@ impl<'a> Expander<'a> {
                 None
             }
             other => {
-                let d = Diagnostic::error(Code::TypeMismatch, iter.span, format!("`for` needs a list, found {}", other.describe())).with_label("not a list");
+                let d = Diagnostic::error(
+                    Code::TypeMismatch,
+                    iter.span,
+                    format!("`for` needs a list, found {}", other.describe()),
+                )
+                .with_label("not a list");
                 self.error(b, d);
                 None
             }
         }
     }
 
-    fn instantiate(&mut self, f: &mut Frame, b: &mut Body, id: usize, instance: &str, span: Span, args: &[ast::Arg]) -> Value {
+    fn instantiate(
+        &mut self,
+        f: &mut Frame,
+        b: &mut Body,
+        id: usize,
+        instance: &str,
+        span: Span,
+        args: &[ast::Arg],
+    ) -> Value {
         let checked = self.checked;
         let comp = &checked.components[id];
+        if b.depth >= MAX_COMPONENT_DEPTH {
+            let d = Diagnostic::error(
+                Code::BadArguments,
+                span,
+                format!("components nested more than {MAX_COMPONENT_DEPTH} deep"),
+            )
+            .with_label(format!("instance of `{}`", comp.name.node))
+            .with_help(
+                "a component that instantiates itself, directly or through others, never ends",
+            );
+            self.error(b, d);
+            return Value::Error;
+        }
         let mut given: IndexMap<&str, (Value, Span)> = IndexMap::new();
         for a in args {
             let v = self.expr(f, b, &a.value);
@@ -490,6 +680,7 @@ impl<'a> Expander<'a> {
             scopes: vec![IndexMap::new()],
             outputs: IndexMap::new(),
             instances: Vec::new(),
+            depth: b.depth + 1,
             call_site: Some((span, comp.name.node.clone())),
         };
         for p in &comp.params {
@@ -505,15 +696,40 @@ impl<'a> Expander<'a> {
                     None => (Value::Error, span, false),
                 },
             };
-            let value = self.check_type(f, &mut callee, value, &p.ty, vspan, &format!("argument `{}` of `{}`", p.name.node, comp.name.node), passed, &args_expr(args, &p.name.node));
+            let value = self.check_type(
+                f,
+                &mut callee,
+                value,
+                &p.ty,
+                vspan,
+                &format!("argument `{}` of `{}`", p.name.node, comp.name.node),
+                passed,
+                &args_expr(args, &p.name.node),
+            );
             callee.bind(&p.name.node, value);
         }
         self.block(f, &mut callee, &comp.body, false);
-        Value::Record(callee.outputs.into_iter().map(|(k, (v, _))| (k, v)).collect())
+        Value::Record(
+            callee
+                .outputs
+                .into_iter()
+                .map(|(k, (v, _))| (k, v))
+                .collect(),
+        )
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn check_type(&mut self, f: &mut Frame, b: &mut Body, value: Value, ty: &types::Type, span: Span, what: &str, passed: bool, expr: &Option<&Expr>) -> Value {
+    fn check_type(
+        &mut self,
+        f: &mut Frame,
+        b: &mut Body,
+        value: Value,
+        ty: &types::Type,
+        span: Span,
+        what: &str,
+        passed: bool,
+        expr: &Option<&Expr>,
+    ) -> Value {
         let mut sub = Vec::new();
         let result = {
             let mut defaults = |e: &Expr| {
@@ -526,9 +742,14 @@ impl<'a> Expander<'a> {
         match result {
             Ok(v) => v,
             Err(m) => {
-                let at = if m.path.is_empty() { String::new() } else { format!(" (at `{}`)", m.path) };
+                let at = if m.path.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (at `{}`)", m.path)
+                };
                 let span = expr.map(|e| props::find_span(e, &m.path)).unwrap_or(span);
-                let mut d = Diagnostic::error(m.code, span, format!("{what}: {}{at}", m.message)).with_label(format!("expected {}", ty.describe()));
+                let mut d = Diagnostic::error(m.code, span, format!("{what}: {}{at}", m.message))
+                    .with_label(format!("expected {}", ty.describe()));
                 if let Some(h) = m.help {
                     d = d.with_help(h);
                 }
@@ -556,31 +777,51 @@ impl<'a> Expander<'a> {
                     Value::Int(n) => n.to_string(),
                     Value::Error => return,
                     Value::Deploy(d) => {
-                        let dg = Diagnostic::error(Code::DeployTime, k.span, "a resource key must be known at compile time")
-                            .with_label("only known at deploy time")
-                            .with_secondary(d.origin, format!("{} comes from here", d.what))
-                            .with_note("the key becomes part of the logical ID, which is fixed when compiling");
+                        let dg = Diagnostic::error(
+                            Code::DeployTime,
+                            k.span,
+                            "a resource key must be known at compile time",
+                        )
+                        .with_label("only known at deploy time")
+                        .with_secondary(d.origin, format!("{} comes from here", d.what))
+                        .with_note(
+                            "the key becomes part of the logical ID, which is fixed when compiling",
+                        );
                         self.error(b, dg);
                         return;
                     }
                     other => {
-                        let d = Diagnostic::error(Code::TypeMismatch, k.span, format!("a resource key must be a String or Int, found {}", other.describe()))
-                            .with_label("invalid key");
+                        let d = Diagnostic::error(
+                            Code::TypeMismatch,
+                            k.span,
+                            format!(
+                                "a resource key must be a String or Int, found {}",
+                                other.describe()
+                            ),
+                        )
+                        .with_label("invalid key");
                         self.error(b, d);
                         return;
                     }
                 };
                 let rr = self.resource_ref(b, r, Some(&key));
                 // Inside the loop, `name[key]` reaches this iteration's resource.
-                b.bind(&r.name.node, Value::ResourceMap(IndexMap::from([(key, rr.clone())])));
+                b.bind(
+                    &r.name.node,
+                    Value::ResourceMap(IndexMap::from([(key, rr.clone())])),
+                );
                 rr
             }
         };
         if let Some(existing) = f.resources.get(&rr.logical_id) {
-            let d = Diagnostic::error(Code::LogicalIdClash, r.name.span, format!("logical ID `{}` is produced twice", rr.logical_id))
-                .with_label("this resource")
-                .with_secondary(existing.span, "also produces it")
-                .with_help("rename one of the resources or component instances");
+            let d = Diagnostic::error(
+                Code::LogicalIdClash,
+                r.name.span,
+                format!("logical ID `{}` is produced twice", rr.logical_id),
+            )
+            .with_label("this resource")
+            .with_secondary(existing.span, "also produces it")
+            .with_help("rename one of the resources or component instances");
             self.error(b, d);
             return;
         }
@@ -623,7 +864,8 @@ impl<'a> Expander<'a> {
             ExprKind::Name(n) => self.name(f, b, n, e.span),
             ExprKind::Field(base, field) => {
                 let v = self.expr(f, b, base);
-                let instance = matches!(&base.kind, ExprKind::Name(n) if b.instances.iter().any(|i| i == n));
+                let instance =
+                    matches!(&base.kind, ExprKind::Name(n) if b.instances.iter().any(|i| i == n));
                 self.field(f, b, v, field, e.span, instance)
             }
             ExprKind::Index(base, index) => {
@@ -655,7 +897,12 @@ impl<'a> Expander<'a> {
                     },
                     Value::Error => Value::Error,
                     other => {
-                        let d = Diagnostic::error(Code::BadOperand, callee.span, format!("{} cannot be called", other.describe())).with_label("not a function");
+                        let d = Diagnostic::error(
+                            Code::BadOperand,
+                            callee.span,
+                            format!("{} cannot be called", other.describe()),
+                        )
+                        .with_label("not a function");
                         self.error(b, d);
                         Value::Error
                     }
@@ -667,7 +914,12 @@ impl<'a> Expander<'a> {
                     (_, Value::Error) => Value::Error,
                     (UnOp::Not, Value::Bool(x)) => Value::Bool(!x),
                     (UnOp::Neg, Value::Int(n)) => Value::Int(n.wrapping_neg()),
-                    (_, other) => self.operand_error(b, x.span, if *op == UnOp::Not { "!" } else { "-" }, &other),
+                    (_, other) => self.operand_error(
+                        b,
+                        x.span,
+                        if *op == UnOp::Not { "!" } else { "-" },
+                        &other,
+                    ),
                 }
             }
             ExprKind::Binary(op, l, r) => self.binary(f, b, *op, l, r),
@@ -676,8 +928,16 @@ impl<'a> Expander<'a> {
                 Some(false) => self.expr(f, b, o),
                 None => Value::Error,
             },
-            ExprKind::Comprehension { index, var, iter, filter, body } => {
-                let Some(items) = self.iterable(f, b, iter) else { return Value::Error };
+            ExprKind::Comprehension {
+                index,
+                var,
+                iter,
+                filter,
+                body,
+            } => {
+                let Some(items) = self.iterable(f, b, iter) else {
+                    return Value::Error;
+                };
                 let mut out = Vec::new();
                 for (i, item) in items.into_iter().enumerate() {
                     b.scopes.push(IndexMap::new());
@@ -686,7 +946,9 @@ impl<'a> Expander<'a> {
                     }
                     b.bind(&var.node, item);
                     let keep = match filter {
-                        Some(fl) => self.condition(f, b, fl, "a comprehension filter").unwrap_or(false),
+                        Some(fl) => self
+                            .condition(f, b, fl, "a comprehension filter")
+                            .unwrap_or(false),
                         None => true,
                     };
                     if keep {
@@ -701,11 +963,20 @@ impl<'a> Expander<'a> {
     }
 
     fn operand_error(&mut self, b: &Body, span: Span, op: &str, v: &Value) -> Value {
-        let mut d = Diagnostic::error(Code::BadOperand, span, format!("`{op}` cannot be applied to {}", v.describe())).with_label("invalid operand");
+        let mut d = Diagnostic::error(
+            Code::BadOperand,
+            span,
+            format!("`{op}` cannot be applied to {}", v.describe()),
+        )
+        .with_label("invalid operand");
         if let Some(dp) = v.deploy_part() {
-            d = Diagnostic::error(Code::DeployTime, span, format!("`{op}` needs values known at compile time"))
-                .with_label("only known at deploy time")
-                .with_secondary(dp.origin, format!("{} comes from here", dp.what));
+            d = Diagnostic::error(
+                Code::DeployTime,
+                span,
+                format!("`{op}` needs values known at compile time"),
+            )
+            .with_label("only known at deploy time")
+            .with_secondary(dp.origin, format!("{} comes from here", dp.what));
         }
         self.error(b, d);
         Value::Error
@@ -737,18 +1008,34 @@ impl<'a> Expander<'a> {
                     "region" => Value::Str(f.region.clone()),
                     "app" => Value::Record(IndexMap::from([
                         ("name".to_string(), Value::Str(app.name.clone())),
-                        ("tags".to_string(), Value::Record(app.tags.iter().map(|(k, v)| (k.clone(), Value::Str(v.clone()))).collect())),
+                        (
+                            "tags".to_string(),
+                            Value::Record(
+                                app.tags
+                                    .iter()
+                                    .map(|(k, v)| (k.clone(), Value::Str(v.clone())))
+                                    .collect(),
+                            ),
+                        ),
                     ])),
                     "default_tags" => {
-                        let mut tags: IndexMap<String, Value> = app.tags.iter().map(|(k, v)| (k.clone(), Value::Str(v.clone()))).collect();
+                        let mut tags: IndexMap<String, Value> = app
+                            .tags
+                            .iter()
+                            .map(|(k, v)| (k.clone(), Value::Str(v.clone())))
+                            .collect();
                         tags.insert("Environment".into(), Value::Str(env.name.clone()));
                         Value::Record(tags)
                     }
                     _ => aws_value(env, &f.region, span),
                 },
                 _ => {
-                    let d = Diagnostic::error(Code::UnknownName, span, format!("`{n}` is only available inside stacks and components"))
-                        .with_label("not available here");
+                    let d = Diagnostic::error(
+                        Code::UnknownName,
+                        span,
+                        format!("`{n}` is only available inside stacks and components"),
+                    )
+                    .with_label("not available here");
                     self.error(b, d);
                     Value::Error
                 }
@@ -767,7 +1054,15 @@ impl<'a> Expander<'a> {
     }
 
     /// `.name` on a value; `instance` says the value is a component instance (its outputs).
-    fn field(&mut self, f: &mut Frame, b: &mut Body, v: Value, field: &ast::Ident, span: Span, instance: bool) -> Value {
+    fn field(
+        &mut self,
+        f: &mut Frame,
+        b: &mut Body,
+        v: Value,
+        field: &ast::Ident,
+        span: Span,
+        instance: bool,
+    ) -> Value {
         let name = field.node.as_str();
         match v {
             Value::Error => Value::Error,
@@ -775,23 +1070,43 @@ impl<'a> Expander<'a> {
                 Some(x) => x,
                 None => {
                     let keys: Vec<String> = m.keys().cloned().collect();
-                    let (code, what) = if instance { (Code::UnknownOutput, "output") } else { (Code::BadOperand, "field") };
+                    let (code, what) = if instance {
+                        (Code::UnknownOutput, "output")
+                    } else {
+                        (Code::BadOperand, "field")
+                    };
                     let d = Diagnostic::error(code, field.span, format!("no {what} `{name}`"))
                         .with_label("not here")
                         .with_suggestion(name, keys.iter().map(String::as_str))
-                        .with_note(format!("available: {}", if keys.is_empty() { "none".into() } else { keys.join(", ") }));
+                        .with_note(format!(
+                            "available: {}",
+                            if keys.is_empty() {
+                                "none".into()
+                            } else {
+                                keys.join(", ")
+                            }
+                        ));
                     self.error(b, d);
                     Value::Error
                 }
             },
             Value::Resource(r) => self.attribute(b, r, name, field.span, span),
-            Value::PartialAttr(r, path) => self.attribute(b, r, &format!("{path}.{name}"), field.span, span),
+            Value::PartialAttr(r, path) => {
+                self.attribute(b, r, &format!("{path}.{name}"), field.span, span)
+            }
             Value::Stack(s) => self.cross_stack(f, b, &s, field, span),
             other => self.operand_error(b, field.span, &format!(".{name}"), &other),
         }
     }
 
-    fn attribute(&mut self, b: &Body, r: ResourceRef, attr: &str, field_span: Span, span: Span) -> Value {
+    fn attribute(
+        &mut self,
+        b: &Body,
+        r: ResourceRef,
+        attr: &str,
+        field_span: Span,
+        span: Span,
+    ) -> Value {
         if attr == "ref" {
             return Value::Deploy(Deploy {
                 json: json!({"Ref": r.logical_id}),
@@ -815,74 +1130,144 @@ impl<'a> Expander<'a> {
             return Value::PartialAttr(r, attr.to_string());
         }
         if schema.is_some() {
-            let d = Diagnostic::error(Code::UnknownAttribute, field_span, format!("`{}` has no attribute `{attr}`", r.type_name))
-                .with_label("not a GetAtt attribute")
-                .with_suggestion(attr, attrs.iter().map(String::as_str));
+            let d = Diagnostic::error(
+                Code::UnknownAttribute,
+                field_span,
+                format!("`{}` has no attribute `{attr}`", r.type_name),
+            )
+            .with_label("not a GetAtt attribute")
+            .with_suggestion(attr, attrs.iter().map(String::as_str));
             self.error(b, d);
         }
         Value::Error
     }
 
-    fn cross_stack(&mut self, f: &mut Frame, b: &mut Body, stack: &str, field: &ast::Ident, span: Span) -> Value {
-        let Some(env) = f.env else { return Value::Error };
+    fn cross_stack(
+        &mut self,
+        f: &mut Frame,
+        b: &mut Body,
+        stack: &str,
+        field: &ast::Ident,
+        span: Span,
+    ) -> Value {
+        let Some(env) = f.env else {
+            return Value::Error;
+        };
         if stack == f.stack {
-            let d = Diagnostic::error(Code::StackCycle, span, format!("stack `{stack}` reads its own output `{}`", field.node))
-                .with_label("self-reference")
-                .with_help("inside a stack, use the value directly instead of the stack output");
+            let d = Diagnostic::error(
+                Code::StackCycle,
+                span,
+                format!("stack `{stack}` reads its own output `{}`", field.node),
+            )
+            .with_label("self-reference")
+            .with_help("inside a stack, use the value directly instead of the stack output");
             self.error(b, d);
             return Value::Error;
         }
         let region = f.region.clone();
-        let Some(outputs) = self.instance_via(env, &region, stack, Some(Via { span, verb: "reads" })) else { return Value::Error };
+        let Some(outputs) = self.instance_via(
+            env,
+            &region,
+            stack,
+            Some(Via {
+                span,
+                verb: "reads",
+            }),
+        ) else {
+            return Value::Error;
+        };
         let Some((value, _)) = outputs.get(&field.node).cloned() else {
             let names: Vec<String> = outputs.keys().cloned().collect();
-            let d = Diagnostic::error(Code::UnknownOutput, field.span, format!("stack `{stack}` has no output `{}`", field.node))
-                .with_label("unknown output")
-                .with_suggestion(&field.node, names.iter().map(String::as_str))
-                .with_secondary(self.checked.stacks[stack].name.span, format!("stack `{stack}` declared here"));
+            let d = Diagnostic::error(
+                Code::UnknownOutput,
+                field.span,
+                format!("stack `{stack}` has no output `{}`", field.node),
+            )
+            .with_label("unknown output")
+            .with_suggestion(&field.node, names.iter().map(String::as_str))
+            .with_secondary(
+                self.checked.stacks[stack].name.span,
+                format!("stack `{stack}` declared here"),
+            );
             self.error(b, d);
             return Value::Error;
         };
-        if !f.depends_on.iter().any(|dp| dp.stack == stack && dp.kind == (DependencyKind::Import { output: field.node.clone() })) {
-            f.depends_on.push(Dependency { stack: stack.to_string(), kind: DependencyKind::Import { output: field.node.clone() }, span });
+        if !f.depends_on.iter().any(|dp| {
+            dp.stack == stack
+                && dp.kind
+                    == (DependencyKind::Import {
+                        output: field.node.clone(),
+                    })
+        }) {
+            f.depends_on.push(Dependency {
+                stack: stack.to_string(),
+                kind: DependencyKind::Import {
+                    output: field.node.clone(),
+                },
+                span,
+            });
         }
         if value.deploy_part().is_none() && value.secret_part().is_none() {
             // Known at compile time: inline it, no export needed.
             return value;
         }
         let app = self.app.map_or("", |a| a.name.as_str());
-        let producer = format!("{app}-{}-{}", env.name.replace('_', "-"), stack.replace('_', "-"));
+        let producer = format!(
+            "{app}-{}-{}",
+            env.name.replace('_', "-"),
+            stack.replace('_', "-")
+        );
         let export = export_name(&producer, &field.node);
         if !f.imports.contains(&export) {
             f.imports.push(export.clone());
         }
         let import = json!({"Fn::ImportValue": export});
-        let is_list = matches!(value, Value::List(_)) || matches!(&value, Value::Deploy(d) if d.shape == DeployShape::List);
+        let is_list = matches!(value, Value::List(_))
+            || matches!(&value, Value::Deploy(d) if d.shape == DeployShape::List);
         let what = format!("the import of `{stack}.{}`", field.node);
         if is_list {
-            Value::Deploy(Deploy { json: json!({"Fn::Split": [",", import]}), shape: DeployShape::List, origin: span, what })
+            Value::Deploy(Deploy {
+                json: json!({"Fn::Split": [",", import]}),
+                shape: DeployShape::List,
+                origin: span,
+                what,
+            })
         } else {
-            Value::Deploy(Deploy { json: import, shape: DeployShape::Scalar, origin: span, what })
+            Value::Deploy(Deploy {
+                json: import,
+                shape: DeployShape::Scalar,
+                origin: span,
+                what,
+            })
         }
     }
 
     fn index(&mut self, b: &Body, v: Value, i: Value, span: Span) -> Value {
         match (v, i) {
             (Value::Error, _) | (_, Value::Error) => Value::Error,
-            (Value::List(xs), Value::Int(n)) => match usize::try_from(n).ok().and_then(|n| xs.get(n)) {
-                Some(x) => x.clone(),
-                None => {
-                    let d = Diagnostic::error(Code::BadOperand, span, format!("index {n} is out of range for a list of {}", xs.len())).with_label("out of range");
-                    self.error(b, d);
-                    Value::Error
+            (Value::List(xs), Value::Int(n)) => {
+                match usize::try_from(n).ok().and_then(|n| xs.get(n)) {
+                    Some(x) => x.clone(),
+                    None => {
+                        let d = Diagnostic::error(
+                            Code::BadOperand,
+                            span,
+                            format!("index {n} is out of range for a list of {}", xs.len()),
+                        )
+                        .with_label("out of range");
+                        self.error(b, d);
+                        Value::Error
+                    }
                 }
-            },
-            (Value::Deploy(d), Value::Int(n)) if d.shape == DeployShape::List => Value::Deploy(Deploy {
-                json: json!({"Fn::Select": [n, d.json]}),
-                shape: DeployShape::Scalar,
-                origin: span,
-                what: d.what,
-            }),
+            }
+            (Value::Deploy(d), Value::Int(n)) if d.shape == DeployShape::List => {
+                Value::Deploy(Deploy {
+                    json: json!({"Fn::Select": [n, d.json]}),
+                    shape: DeployShape::Scalar,
+                    origin: span,
+                    what: d.what,
+                })
+            }
             (Value::Record(m), Value::Str(k)) => match m.get(&k) {
                 Some(x) => x.clone(),
                 None => {
@@ -902,9 +1287,13 @@ impl<'a> Expander<'a> {
                 match m.get(&k) {
                     Some(r) => Value::Resource(r.clone()),
                     None => {
-                        let d = Diagnostic::error(Code::BadOperand, span, format!("no resource with key \"{k}\""))
-                            .with_label("unknown key")
-                            .with_suggestion(&k, m.keys().map(String::as_str));
+                        let d = Diagnostic::error(
+                            Code::BadOperand,
+                            span,
+                            format!("no resource with key \"{k}\""),
+                        )
+                        .with_label("unknown key")
+                        .with_suggestion(&k, m.keys().map(String::as_str));
                         self.error(b, d);
                         Value::Error
                     }
@@ -937,7 +1326,9 @@ impl<'a> Expander<'a> {
         match (op, lv, rv) {
             (_, Value::Error, _) | (_, _, Value::Error) => Value::Error,
             // Comparing with `none` asks whether a value was given, which is known now.
-            (BinOp::Eq | BinOp::Ne, a, c) if matches!(a, Value::None) || matches!(c, Value::None) => {
+            (BinOp::Eq | BinOp::Ne, a, c)
+                if matches!(a, Value::None) || matches!(c, Value::None) =>
+            {
                 let same = matches!(a, Value::None) && matches!(c, Value::None);
                 Value::Bool(if op == BinOp::Eq { same } else { !same })
             }
@@ -956,19 +1347,27 @@ impl<'a> Expander<'a> {
             (BinOp::Add, Value::Int(x), Value::Int(y)) => Value::Int(x.saturating_add(y)),
             (BinOp::Sub, Value::Int(x), Value::Int(y)) => Value::Int(x.saturating_sub(y)),
             (BinOp::Mul, Value::Int(x), Value::Int(y)) => Value::Int(x.saturating_mul(y)),
-            (BinOp::Add, Value::Duration(x), Value::Duration(y)) => Value::Duration(x.saturating_add(y)),
+            (BinOp::Add, Value::Duration(x), Value::Duration(y)) => {
+                Value::Duration(x.saturating_add(y))
+            }
             (BinOp::Add, Value::Str(x), Value::Str(y)) => Value::Str(x + &y),
             (BinOp::Add, Value::List(mut x), Value::List(y)) => {
                 x.extend(y);
                 Value::List(x)
             }
-            (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge, Value::Int(x), Value::Int(y)) => Value::Bool(match op {
-                BinOp::Lt => x < y,
-                BinOp::Le => x <= y,
-                BinOp::Gt => x > y,
-                _ => x >= y,
-            }),
-            (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge, Value::Duration(x), Value::Duration(y)) => Value::Bool(match op {
+            (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge, Value::Int(x), Value::Int(y)) => {
+                Value::Bool(match op {
+                    BinOp::Lt => x < y,
+                    BinOp::Le => x <= y,
+                    BinOp::Gt => x > y,
+                    _ => x >= y,
+                })
+            }
+            (
+                BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge,
+                Value::Duration(x),
+                Value::Duration(y),
+            ) => Value::Bool(match op {
                 BinOp::Lt => x < y,
                 BinOp::Le => x <= y,
                 BinOp::Gt => x > y,
@@ -979,13 +1378,27 @@ impl<'a> Expander<'a> {
                     let bad = if a.deploy_part().is_some() { a } else { c };
                     return self.operand_error(b, span, op.symbol(), &bad);
                 }
-                let d = Diagnostic::error(Code::TypeMismatch, span, format!("`{}` cannot combine {} and {}", op.symbol(), a.describe(), c.describe()))
-                    .with_label("mismatched operands")
-                    .with_help(if matches!((&a, &c), (Value::Str(_), Value::Int(_)) | (Value::Int(_), Value::Str(_))) {
+                let d = Diagnostic::error(
+                    Code::TypeMismatch,
+                    span,
+                    format!(
+                        "`{}` cannot combine {} and {}",
+                        op.symbol(),
+                        a.describe(),
+                        c.describe()
+                    ),
+                )
+                .with_label("mismatched operands")
+                .with_help(
+                    if matches!(
+                        (&a, &c),
+                        (Value::Str(_), Value::Int(_)) | (Value::Int(_), Value::Str(_))
+                    ) {
                         "use interpolation to build strings: \"name-${n}\""
                     } else {
                         "both sides must have the same type"
-                    });
+                    },
+                );
                 self.error(b, d);
                 Value::Error
             }
@@ -1020,13 +1433,19 @@ impl<'a> Expander<'a> {
                         return Value::Error;
                     }
                     other => {
-                        let d = Diagnostic::error(Code::TypeMismatch, e.span, format!("cannot interpolate {} into a string", other.describe()))
-                            .with_label("not a string, number or bool")
-                            .with_help(if matches!(other, Value::Resource(_)) {
+                        let d = Diagnostic::error(
+                            Code::TypeMismatch,
+                            e.span,
+                            format!("cannot interpolate {} into a string", other.describe()),
+                        )
+                        .with_label("not a string, number or bool")
+                        .with_help(
+                            if matches!(other, Value::Resource(_)) {
                                 "use `.ref` or an attribute such as `.Arn`"
                             } else {
                                 "use `join(sep, list)` for lists, `to_json(x)` for records"
-                            });
+                            },
+                        );
                         self.error(b, d);
                         return Value::Error;
                     }
@@ -1039,7 +1458,12 @@ impl<'a> Expander<'a> {
                 if !text.is_empty() {
                     pieces.push(Json::String(text));
                 }
-                Value::Deploy(Deploy { json: props::sub_or_join(pieces), shape: DeployShape::Scalar, origin: o.to(span), what })
+                Value::Deploy(Deploy {
+                    json: props::sub_or_join(pieces),
+                    shape: DeployShape::Scalar,
+                    origin: o.to(span),
+                    what,
+                })
             }
         }
     }
@@ -1051,31 +1475,53 @@ pub fn export_name(stack_name: &str, output: &str) -> String {
 }
 
 fn record2(k: String, v: Value) -> Value {
-    Value::Record(IndexMap::from([("key".to_string(), Value::Str(k)), ("value".to_string(), v)]))
+    Value::Record(IndexMap::from([
+        ("key".to_string(), Value::Str(k)),
+        ("value".to_string(), v),
+    ]))
 }
 
 /// Whether `name` is a keyed resource declared directly in `body`.
 fn is_keyed(body: &ast::Block, name: &str) -> bool {
-    body.statements.iter().any(|s| matches!(s, Statement::Resource(r) if r.key.is_some() && r.name.node == name))
+    body.statements
+        .iter()
+        .any(|s| matches!(s, Statement::Resource(r) if r.key.is_some() && r.name.node == name))
 }
 
 fn args_expr<'e>(args: &'e [ast::Arg], name: &str) -> Option<&'e Expr> {
-    args.iter().find(|a| a.name.as_ref().is_some_and(|n| n.node == name)).map(|a| &a.value)
+    args.iter()
+        .find(|a| a.name.as_ref().is_some_and(|n| n.node == name))
+        .map(|a| &a.value)
 }
 
 /// `aws`: pseudo parameters, resolved at compile time where the target is known.
 fn aws_value(env: &EnvInfo, region: &str, span: Span) -> Value {
     let deploy = |json: Json, what: &str| {
-        Value::Deploy(Deploy { json, shape: DeployShape::Scalar, origin: span, what: what.to_string() })
+        Value::Deploy(Deploy {
+            json,
+            shape: DeployShape::Scalar,
+            origin: span,
+            what: what.to_string(),
+        })
     };
     let partition = regions::partition(region);
-    let suffix = if partition == "aws-cn" { "amazonaws.com.cn" } else { "amazonaws.com" };
+    let suffix = if partition == "aws-cn" {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
     Value::Record(IndexMap::from([
         ("account_id".to_string(), Value::Str(env.account.clone())),
         ("region".to_string(), Value::Str(region.to_string())),
         ("partition".to_string(), Value::Str(partition.to_string())),
         ("url_suffix".to_string(), Value::Str(suffix.to_string())),
-        ("stack_name".to_string(), deploy(json!({"Ref": "AWS::StackName"}), "`aws.stack_name`")),
-        ("stack_id".to_string(), deploy(json!({"Ref": "AWS::StackId"}), "`aws.stack_id`")),
+        (
+            "stack_name".to_string(),
+            deploy(json!({"Ref": "AWS::StackName"}), "`aws.stack_name`"),
+        ),
+        (
+            "stack_id".to_string(),
+            deploy(json!({"Ref": "AWS::StackId"}), "`aws.stack_id`"),
+        ),
     ]))
 }

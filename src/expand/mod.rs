@@ -110,7 +110,9 @@ pub fn expand(checked: &Checked, options: &Options) -> (Option<Expanded>, Diagno
                 .with_help("add `stack name { ... }` with the resources to deploy"),
         );
     }
-    let (Some(app), Some(envs)) = (app, envs) else { return (None, diags) };
+    let (Some(app), Some(envs)) = (app, envs) else {
+        return (None, diags);
+    };
     if diags.has_errors() {
         return (None, diags);
     }
@@ -133,23 +135,41 @@ pub fn expand(checked: &Checked, options: &Options) -> (Option<Expanded>, Diagno
 }
 
 /// The (environment index, region) pairs to build, after `--env` / `--region`.
-fn select(checked: &Checked, envs: &[EnvInfo], options: &Options, root: Span, diags: &mut Diagnostics) -> Option<Vec<(usize, String)>> {
+fn select(
+    checked: &Checked,
+    envs: &[EnvInfo],
+    options: &Options,
+    root: Span,
+    diags: &mut Diagnostics,
+) -> Option<Vec<(usize, String)>> {
     let _ = checked;
     for name in &options.envs {
         if !envs.iter().any(|e| &e.name == name) {
             diags.push(
-                Diagnostic::error(Code::UnknownName, root, format!("--env {name}: no such environment"))
-                    .with_label("selected on the command line")
-                    .with_suggestion(name, envs.iter().map(|e| e.name.as_str())),
+                Diagnostic::error(
+                    Code::UnknownName,
+                    root,
+                    format!("--env {name}: no such environment"),
+                )
+                .with_label("selected on the command line")
+                .with_suggestion(name, envs.iter().map(|e| e.name.as_str())),
             );
         }
     }
     for r in &options.regions {
         if !envs.iter().any(|e| e.regions.contains(r)) {
             diags.push(
-                Diagnostic::error(Code::BadRegion, root, format!("--region {r}: no environment deploys to this region"))
-                    .with_label("selected on the command line")
-                    .with_suggestion(r, envs.iter().flat_map(|e| e.regions.iter().map(String::as_str))),
+                Diagnostic::error(
+                    Code::BadRegion,
+                    root,
+                    format!("--region {r}: no environment deploys to this region"),
+                )
+                .with_label("selected on the command line")
+                .with_suggestion(
+                    r,
+                    envs.iter()
+                        .flat_map(|e| e.regions.iter().map(String::as_str)),
+                ),
             );
         }
     }

@@ -38,7 +38,12 @@ pub fn build_resource(
     let mut diags = Vec::new();
     let db = SchemaDb::embedded();
     // Unknown types were reported by the static check.
-    let Some(schema) = db.resource(&r.type_name.node) else { return Built { resource: None, diags } };
+    let Some(schema) = db.resource(&r.type_name.node) else {
+        return Built {
+            resource: None,
+            diags,
+        };
+    };
     if !region.is_empty() && !schema.available_in(db, region) {
         diags.push(
             Diagnostic::error(Code::NotInRegion, r.type_name.span, format!("`{}` is not available in {region}", r.type_name.node))
@@ -63,17 +68,26 @@ pub fn build_resource(
         if value.is_error() {
             continue;
         }
-        if !schema.properties.contains_key(key) && key.starts_with(|c: char| c.is_ascii_lowercase()) {
+        if !schema.properties.contains_key(key) && key.starts_with(|c: char| c.is_ascii_lowercase())
+        {
             option(&mut res, entry, value, &mut diags);
             continue;
         }
-        let Some(shape) = schema.properties.get(key) else { continue };
+        let Some(shape) = schema.properties.get(key) else {
+            continue;
+        };
         if matches!(value, Value::None) {
             continue;
         }
         if key == "UserData" || key.ends_with("UserData") {
             if let Some(s) = value.secret_part() {
-                diags.push(secret_in(entry.value.span, "user data", "anyone who can describe the instance can read user data", s.origin, &s.what));
+                diags.push(secret_in(
+                    entry.value.span,
+                    "user data",
+                    "anyone who can describe the instance can read user data",
+                    s.origin,
+                    &s.what,
+                ));
                 continue;
             }
         }
@@ -93,7 +107,10 @@ pub fn build_resource(
         res.properties.insert(prop, tags);
     }
     let _ = rr;
-    Built { resource: Some(res), diags }
+    Built {
+        resource: Some(res),
+        diags,
+    }
 }
 
 fn tag_property(schema: &ResourceSchema) -> Option<&str> {
@@ -135,9 +152,15 @@ fn option(res: &mut CfnResource, entry: &ast::Entry, value: Value, diags: &mut V
                     }
                     Value::Error => {}
                     other => diags.push(
-                        Diagnostic::error(Code::BadResourceOption, span, format!("`depends_on` lists resources, found {}", other.describe()))
-                            .with_label("expected resources of this body")
-                            .with_help("name the resources directly: `depends_on = [gateway_attachment]`"),
+                        Diagnostic::error(
+                            Code::BadResourceOption,
+                            span,
+                            format!("`depends_on` lists resources, found {}", other.describe()),
+                        )
+                        .with_label("expected resources of this body")
+                        .with_help(
+                            "name the resources directly: `depends_on = [gateway_attachment]`",
+                        ),
                     ),
                 }
             }
@@ -157,9 +180,20 @@ fn option(res: &mut CfnResource, entry: &ast::Entry, value: Value, diags: &mut V
                     }
                 }
                 other => {
-                    let shown = if let Value::Str(s) = &other { format!("\"{s}\"") } else { other.describe() };
-                    let mut d = Diagnostic::error(Code::BadResourceOption, span, format!("`{key}` must be one of {}, found {shown}", allowed.join(", ")))
-                        .with_label("invalid policy");
+                    let shown = if let Value::Str(s) = &other {
+                        format!("\"{s}\"")
+                    } else {
+                        other.describe()
+                    };
+                    let mut d = Diagnostic::error(
+                        Code::BadResourceOption,
+                        span,
+                        format!(
+                            "`{key}` must be one of {}, found {shown}",
+                            allowed.join(", ")
+                        ),
+                    )
+                    .with_label("invalid policy");
                     if let Value::Str(s) = &other {
                         if let Some(best) = did_you_mean(s, allowed.iter().copied()) {
                             d = d.with_help(format!("did you mean \"{best}\"?"));
@@ -169,27 +203,46 @@ fn option(res: &mut CfnResource, entry: &ast::Entry, value: Value, diags: &mut V
                 }
             }
         }
-        key @ ("update_policy" | "creation_policy") => match to_cfn(&value, &Shape::Json, key) {
-            Ok(j @ Json::Object(_)) => {
-                if key == "update_policy" {
-                    res.update_policy = Some(j);
-                } else {
-                    res.creation_policy = Some(j);
-                }
+        key @ ("update_policy" | "creation_policy") => {
+            if let Some(d) = policy_problem(key, &res.type_name, &value, span) {
+                diags.push(d);
+                return;
             }
-            _ => diags.push(
-                Diagnostic::error(Code::BadResourceOption, span, format!("`{key}` must be a record, found {}", value.describe()))
+            match to_cfn(&iso_durations(value.clone()), &Shape::Json, key) {
+                Ok(j @ Json::Object(_)) => {
+                    if key == "update_policy" {
+                        res.update_policy = Some(j);
+                    } else {
+                        res.creation_policy = Some(j);
+                    }
+                }
+                _ => diags.push(
+                    Diagnostic::error(
+                        Code::BadResourceOption,
+                        span,
+                        format!("`{key}` must be a record, found {}", value.describe()),
+                    )
                     .with_label("expected `{ ... }` as CloudFormation documents it"),
-            ),
-        },
+                ),
+            }
+        }
         "metadata" => {
             if let Some(s) = value.secret_part() {
-                diags.push(secret_in(span, "metadata", "metadata is readable in clear text", s.origin, &s.what));
+                diags.push(secret_in(
+                    span,
+                    "metadata",
+                    "metadata is readable in clear text",
+                    s.origin,
+                    &s.what,
+                ));
                 return;
             }
             match to_cfn(&value, &Shape::Json, "metadata") {
                 Ok(j @ Json::Object(_)) => res.metadata = Some(j),
-                _ => diags.push(Diagnostic::error(Code::BadResourceOption, span, "`metadata` must be a record").with_label("expected `{ ... }`")),
+                _ => diags.push(
+                    Diagnostic::error(Code::BadResourceOption, span, "`metadata` must be a record")
+                        .with_label("expected `{ ... }`"),
+                ),
             }
         }
         // Unknown options were reported by the static check.
@@ -197,8 +250,125 @@ fn option(res: &mut CfnResource, entry: &ast::Entry, value: Value, diags: &mut V
     }
 }
 
+/// The policies CloudFormation defines, and the resource types each applies to.
+const UPDATE_POLICIES: &[(&str, &[&str])] = &[
+    (
+        "AutoScalingRollingUpdate",
+        &["AWS::AutoScaling::AutoScalingGroup"],
+    ),
+    (
+        "AutoScalingReplacingUpdate",
+        &["AWS::AutoScaling::AutoScalingGroup"],
+    ),
+    (
+        "AutoScalingScheduledAction",
+        &["AWS::AutoScaling::AutoScalingGroup"],
+    ),
+    ("CodeDeployLambdaAliasUpdate", &["AWS::Lambda::Alias"]),
+    (
+        "EnableVersionUpgrade",
+        &[
+            "AWS::OpenSearchService::Domain",
+            "AWS::Elasticsearch::Domain",
+        ],
+    ),
+    (
+        "UseOnlineResharding",
+        &["AWS::ElastiCache::ReplicationGroup"],
+    ),
+];
+const CREATION_POLICIES: &[(&str, &[&str])] = &[
+    (
+        "AutoScalingCreationPolicy",
+        &["AWS::AutoScaling::AutoScalingGroup"],
+    ),
+    (
+        "ResourceSignal",
+        &[
+            "AWS::AutoScaling::AutoScalingGroup",
+            "AWS::EC2::Instance",
+            "AWS::CloudFormation::WaitCondition",
+            "AWS::AppStream::Fleet",
+        ],
+    ),
+    ("StartFleet", &["AWS::AppStream::Fleet"]),
+];
+
+/// An unknown policy key, or a policy on a type it does not apply to.
+fn policy_problem(option: &str, type_name: &str, value: &Value, span: Span) -> Option<Diagnostic> {
+    let table = if option == "update_policy" {
+        UPDATE_POLICIES
+    } else {
+        CREATION_POLICIES
+    };
+    let Value::Record(m) = value else { return None };
+    for key in m.keys() {
+        match table.iter().find(|(k, _)| k == key) {
+            None => {
+                return Some(
+                    Diagnostic::error(
+                        Code::BadResourceOption,
+                        span,
+                        format!("`{option}` has no policy `{key}`"),
+                    )
+                    .with_label("unknown policy")
+                    .with_suggestion(key, table.iter().map(|(k, _)| *k))
+                    .with_note(format!(
+                        "{option} policies: {}",
+                        table.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
+                    )),
+                )
+            }
+            Some((_, types)) if !types.contains(&type_name) => {
+                return Some(
+                    Diagnostic::error(
+                        Code::BadResourceOption,
+                        span,
+                        format!("`{key}` does not apply to `{type_name}`"),
+                    )
+                    .with_label(format!("`{option}` policy for another resource type"))
+                    .with_note(format!("`{key}` applies to {}", types.join(", "))),
+                )
+            }
+            Some(_) => {}
+        }
+    }
+    None
+}
+
+/// Durations inside policies become ISO 8601 (`5m` → `PT5M`), the form they document.
+fn iso_durations(v: Value) -> Value {
+    match v {
+        Value::Duration(secs) => {
+            let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+            let mut out = String::from("PT");
+            if h > 0 {
+                out.push_str(&format!("{h}H"));
+            }
+            if m > 0 {
+                out.push_str(&format!("{m}M"));
+            }
+            if s > 0 || secs == 0 {
+                out.push_str(&format!("{s}S"));
+            }
+            Value::Str(out)
+        }
+        Value::List(xs) => Value::List(xs.into_iter().map(iso_durations).collect()),
+        Value::Record(m) => {
+            Value::Record(m.into_iter().map(|(k, v)| (k, iso_durations(v))).collect())
+        }
+        other => other,
+    }
+}
+
 /// App tags, then `Environment`, then the resource's own tags (which win).
-fn tags(schema: &ResourceSchema, env: Option<&EnvInfo>, app: Option<&AppInfo>, user: Option<(Value, Span)>, diags: &mut Vec<Diagnostic>) -> Option<Json> {
+fn tags(
+    schema: &ResourceSchema,
+    env: Option<&EnvInfo>,
+    app: Option<&AppInfo>,
+    user: Option<(Value, Span)>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Json> {
     let prop = tag_property(schema)?;
     let mut merged: IndexMap<String, Json> = IndexMap::new();
     if let Some(app) = app {
@@ -211,7 +381,13 @@ fn tags(schema: &ResourceSchema, env: Option<&EnvInfo>, app: Option<&AppInfo>, u
     }
     if let Some((value, span)) = user {
         if let Some(s) = value.secret_part() {
-            diags.push(secret_in(span, "a tag", "tags are visible to anyone who can list resources", s.origin, &s.what));
+            diags.push(secret_in(
+                span,
+                "a tag",
+                "tags are visible to anyone who can list resources",
+                s.origin,
+                &s.what,
+            ));
         } else {
             // The CloudFormation list form `[{ Key = "k", Value = "v" }]` is accepted too.
             let value = match value {
@@ -220,12 +396,14 @@ fn tags(schema: &ResourceSchema, env: Option<&EnvInfo>, app: Option<&AppInfo>, u
                     let mut ok = true;
                     for item in items {
                         match item {
-                            Value::Record(mut r) if r.len() == 2 => match (r.shift_remove("Key"), r.shift_remove("Value")) {
-                                (Some(Value::Str(k)), Some(v)) => {
-                                    m.insert(k, v);
+                            Value::Record(mut r) if r.len() == 2 => {
+                                match (r.shift_remove("Key"), r.shift_remove("Value")) {
+                                    (Some(Value::Str(k)), Some(v)) => {
+                                        m.insert(k, v);
+                                    }
+                                    _ => ok = false,
                                 }
-                                _ => ok = false,
-                            },
+                            }
                             _ => ok = false,
                         }
                     }
@@ -269,7 +447,11 @@ fn tags(schema: &ResourceSchema, env: Option<&EnvInfo>, app: Option<&AppInfo>, u
             // Some list forms require more fields per tag (Auto Scaling: PropagateAtLaunch).
             let extra_required: Vec<String> = match schema.properties.get(prop) {
                 Some(Shape::List(item)) => match item.as_ref() {
-                    Shape::Object { required, .. } => required.iter().filter(|k| *k != "Key" && *k != "Value").cloned().collect(),
+                    Shape::Object { required, .. } => required
+                        .iter()
+                        .filter(|k| *k != "Key" && *k != "Value")
+                        .cloned()
+                        .collect(),
                     _ => Vec::new(),
                 },
                 _ => Vec::new(),
@@ -294,13 +476,34 @@ fn tags(schema: &ResourceSchema, env: Option<&EnvInfo>, app: Option<&AppInfo>, u
 
 /// Converts a value to template JSON, checking it against the schema shape.
 fn to_cfn(v: &Value, shape: &Shape, path: &str) -> Result<Json, PropError> {
-    let err = |code: Code, message: String| PropError { code, path: path.to_string(), message, help: None, origin: None };
-    let mismatch = || err(Code::PropertyType, format!("`{path}` expects {}, found {}", shape.describe(), v.describe()));
+    let err = |code: Code, message: String| PropError {
+        code,
+        path: path.to_string(),
+        message,
+        help: None,
+        origin: None,
+    };
+    let mismatch = || {
+        err(
+            Code::PropertyType,
+            format!(
+                "`{path}` expects {}, found {}",
+                shape.describe(),
+                v.describe()
+            ),
+        )
+    };
     if let Value::Secret(d) = v {
         // Clear-text places, at any depth: user data, tags, tag specifications.
-        let exposed = path.split(['.', '[']).find(|seg| seg.ends_with("UserData") || *seg == "Tags" || *seg == "TagSpecifications");
+        let exposed = path
+            .split(['.', '['])
+            .find(|seg| seg.ends_with("UserData") || *seg == "Tags" || *seg == "TagSpecifications");
         if let Some(seg) = exposed {
-            let place = if seg.ends_with("UserData") { "user data" } else { "a tag" };
+            let place = if seg.ends_with("UserData") {
+                "user data"
+            } else {
+                "a tag"
+            };
             return Err(PropError {
                 origin: Some((d.origin, d.what.clone())),
                 help: Some("pass the secret's ARN and read the value at run time, e.g. `aws secretsmanager get-secret-value --secret-id ...`".into()),
@@ -314,10 +517,23 @@ fn to_cfn(v: &Value, shape: &Shape, path: &str) -> Result<Json, PropError> {
             _ => Err(mismatch()),
         },
         (Value::Secret(d), Shape::String | Shape::Json) => Ok(d.json.clone()),
-        (Value::Secret(d), Shape::Union(alts)) if alts.iter().any(|a| matches!(a, Shape::String)) => Ok(d.json.clone()),
-        (Value::Secret(d), _) => Err(PropError { origin: Some((d.origin, d.what.clone())), ..err(Code::SecretLeak, format!("a Secret cannot be used as {}", shape.describe())) }),
+        (Value::Secret(d), Shape::Union(alts))
+            if alts.iter().any(|a| matches!(a, Shape::String)) =>
+        {
+            Ok(d.json.clone())
+        }
+        (Value::Secret(d), _) => Err(PropError {
+            origin: Some((d.origin, d.what.clone())),
+            ..err(
+                Code::SecretLeak,
+                format!("a Secret cannot be used as {}", shape.describe()),
+            )
+        }),
         (Value::Resource(r), _) => Err(PropError {
-            help: Some(format!("use `{}.ref` for its Ref, or an attribute such as `{}.Arn`", r.name, r.name)),
+            help: Some(format!(
+                "use `{}.ref` for its Ref, or an attribute such as `{}.Arn`",
+                r.name, r.name
+            )),
             ..mismatch()
         }),
         (_, Shape::Union(alts)) => {
@@ -332,12 +548,20 @@ fn to_cfn(v: &Value, shape: &Shape, path: &str) -> Result<Json, PropError> {
             if allowed.contains(s) {
                 Ok(Json::String(s.clone()))
             } else {
-                let help = did_you_mean(s, allowed.iter().map(String::as_str)).map(|b| format!("did you mean \"{b}\"?"));
-                let shown: Vec<String> = allowed.iter().take(12).map(|a| format!("\"{a}\"")).collect();
+                let help = did_you_mean(s, allowed.iter().map(String::as_str))
+                    .map(|b| format!("did you mean \"{b}\"?"));
+                let shown: Vec<String> = allowed
+                    .iter()
+                    .take(12)
+                    .map(|a| format!("\"{a}\""))
+                    .collect();
                 let more = if allowed.len() > 12 { ", ..." } else { "" };
                 Err(PropError {
                     help: help.or_else(|| Some(format!("allowed: {}{more}", shown.join(", ")))),
-                    ..err(Code::PropertyEnum, format!("`{path}` does not allow \"{s}\""))
+                    ..err(
+                        Code::PropertyEnum,
+                        format!("`{path}` does not allow \"{s}\""),
+                    )
                 })
             }
         }
@@ -350,13 +574,20 @@ fn to_cfn(v: &Value, shape: &Shape, path: &str) -> Result<Json, PropError> {
             if allowed.contains(&s) {
                 Ok(Json::String(s))
             } else {
-                Err(err(Code::PropertyEnum, format!("`{path}` does not allow {n}")))
+                Err(err(
+                    Code::PropertyEnum,
+                    format!("`{path}` does not allow {n}"),
+                ))
             }
         }
         (Value::Int(n), Shape::Integer | Shape::Number) => Ok(json!(n)),
         (Value::Duration(s), Shape::Integer | Shape::Number) => Ok(json!(s)),
-        (Value::Str(s), Shape::Integer) if s.parse::<i64>().is_ok() => Ok(json!(s.parse::<i64>().unwrap_or(0))),
-        (Value::Str(s), Shape::Number) if s.parse::<f64>().is_ok() => Ok(serde_json::from_str(s).unwrap_or(Json::String(s.clone()))),
+        (Value::Str(s), Shape::Integer) if s.parse::<i64>().is_ok() => {
+            Ok(json!(s.parse::<i64>().unwrap_or(0)))
+        }
+        (Value::Str(s), Shape::Number) if s.parse::<f64>().is_ok() => {
+            Ok(serde_json::from_str(s).unwrap_or(Json::String(s.clone())))
+        }
         (Value::Bool(b), Shape::Boolean) => Ok(json!(b)),
         (Value::List(xs), Shape::List(item)) => {
             let mut out = Vec::with_capacity(xs.len());
@@ -378,25 +609,60 @@ fn to_cfn(v: &Value, shape: &Shape, path: &str) -> Result<Json, PropError> {
             }
             Ok(Json::Object(out))
         }
-        (Value::Record(m), Shape::Object { properties, required }) => {
+        (
+            Value::Record(m),
+            Shape::Object {
+                properties,
+                required,
+            },
+        ) => {
             let mut out = serde_json::Map::new();
             for (k, x) in m {
                 let sub = format!("{path}.{k}");
                 let Some(s) = properties.get(k) else {
-                    let help = did_you_mean(k, properties.keys().map(String::as_str)).map(|b| format!("did you mean `{b}`?")).or_else(|| {
-                        Some(format!("its properties are {}", properties.keys().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")))
+                    let help = did_you_mean(k, properties.keys().map(String::as_str))
+                        .map(|b| format!("did you mean `{b}`?"))
+                        .or_else(|| {
+                            Some(format!(
+                                "its properties are {}",
+                                properties
+                                    .keys()
+                                    .map(|p| format!("`{p}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ))
+                        });
+                    return Err(PropError {
+                        path: sub.clone(),
+                        help,
+                        ..err(
+                            Code::UnknownProperty,
+                            format!("`{path}` has no property `{k}`"),
+                        )
                     });
-                    return Err(PropError { path: sub.clone(), help, ..err(Code::UnknownProperty, format!("`{path}` has no property `{k}`")) });
                 };
                 if matches!(x, Value::None | Value::Error) {
                     continue;
                 }
                 out.insert(k.clone(), to_cfn(x, s, &sub)?);
             }
-            let missing: Vec<&String> = required.iter().filter(|k| !out.contains_key(k.as_str())).collect();
+            let missing: Vec<&String> = required
+                .iter()
+                .filter(|k| !out.contains_key(k.as_str()))
+                .collect();
             if !missing.is_empty() && !m.values().any(Value::is_error) {
-                let list = missing.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
-                return Err(PropError { help: Some(format!("add {list}")), ..err(Code::MissingProperty, format!("`{path}` is missing required {list}")) });
+                let list = missing
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                return Err(PropError {
+                    help: Some(format!("add {list}")),
+                    ..err(
+                        Code::MissingProperty,
+                        format!("`{path}` is missing required {list}"),
+                    )
+                });
             }
             Ok(Json::Object(out))
         }
@@ -405,7 +671,9 @@ fn to_cfn(v: &Value, shape: &Shape, path: &str) -> Result<Json, PropError> {
             let mut e = mismatch();
             if let (Value::List(_), Shape::String) = (v, shape) {
                 e.help = Some("join the list: `join(\",\", xs)`".into());
-            } else if let (Value::Str(s), Shape::Boolean | Shape::Integer | Shape::Number) = (v, shape) {
+            } else if let (Value::Str(s), Shape::Boolean | Shape::Integer | Shape::Number) =
+                (v, shape)
+            {
                 e.help = Some(format!("write it without quotes, not \"{s}\""));
             }
             Err(e)
@@ -432,8 +700,18 @@ fn plain(v: &Value) -> Option<Json> {
         Value::Bool(b) => json!(b),
         Value::Duration(s) => json!(s),
         Value::Deploy(d) => d.json.clone(),
-        Value::List(xs) => Json::Array(xs.iter().filter(|x| !matches!(x, Value::None)).map(plain).collect::<Option<_>>()?),
-        Value::Record(m) => Json::Object(m.iter().filter(|(_, x)| !matches!(x, Value::None)).map(|(k, x)| Some((k.clone(), plain(x)?))).collect::<Option<_>>()?),
+        Value::List(xs) => Json::Array(
+            xs.iter()
+                .filter(|x| !matches!(x, Value::None))
+                .map(plain)
+                .collect::<Option<_>>()?,
+        ),
+        Value::Record(m) => Json::Object(
+            m.iter()
+                .filter(|(_, x)| !matches!(x, Value::None))
+                .map(|(k, x)| Some((k.clone(), plain(x)?)))
+                .collect::<Option<_>>()?,
+        ),
         _ => return None,
     })
 }
@@ -467,7 +745,9 @@ fn locate(expr: &Expr, path: &str, key: bool) -> Span {
             None => (seg, ""),
         };
         if !name.is_empty() {
-            let ExprKind::Record(entries) = &cur.kind else { return cur.span };
+            let ExprKind::Record(entries) = &cur.kind else {
+                return cur.span;
+            };
             match entries.iter().find(|e| e.key.node == name) {
                 Some(e) => {
                     cur = &e.value;
@@ -477,7 +757,9 @@ fn locate(expr: &Expr, path: &str, key: bool) -> Span {
             }
         }
         for idx in indices.split(['[', ']']).filter(|s| !s.is_empty()) {
-            let (ExprKind::List(xs), Ok(i)) = (&cur.kind, idx.parse::<usize>()) else { return cur.span };
+            let (ExprKind::List(xs), Ok(i)) = (&cur.kind, idx.parse::<usize>()) else {
+                return cur.span;
+            };
             match xs.get(i) {
                 Some(x) => {
                     cur = x;
@@ -502,11 +784,17 @@ pub fn sub_or_join(pieces: Vec<Json>) -> Json {
         match p {
             Json::String(s) => template.push_str(&s.replace("${", "${!")),
             Json::Object(o) => match (o.get("Ref"), o.get("Fn::GetAtt")) {
-                (Some(Json::String(r)), None) if o.len() == 1 => template.push_str(&format!("${{{r}}}")),
-                (None, Some(Json::Array(a))) if o.len() == 1 && a.len() == 2 => match (&a[0], &a[1]) {
-                    (Json::String(l), Json::String(attr)) => template.push_str(&format!("${{{l}.{attr}}}")),
-                    _ => simple = false,
-                },
+                (Some(Json::String(r)), None) if o.len() == 1 => {
+                    template.push_str(&format!("${{{r}}}"))
+                }
+                (None, Some(Json::Array(a))) if o.len() == 1 && a.len() == 2 => {
+                    match (&a[0], &a[1]) {
+                        (Json::String(l), Json::String(attr)) => {
+                            template.push_str(&format!("${{{l}.{attr}}}"))
+                        }
+                        _ => simple = false,
+                    }
+                }
                 _ => simple = false,
             },
             _ => simple = false,
@@ -518,4 +806,3 @@ pub fn sub_or_join(pieces: Vec<Json>) -> Json {
         json!({"Fn::Join": ["", pieces]})
     }
 }
-

@@ -16,8 +16,14 @@ use crate::span::Span;
 use crate::syntax::ast::{self, Expr, ExprKind, Statement, StrPart};
 
 /// Resource options: lowercase keys in a resource body.
-pub const RESOURCE_OPTIONS: &[&str] =
-    &["depends_on", "deletion_policy", "update_replace_policy", "update_policy", "creation_policy", "metadata"];
+pub const RESOURCE_OPTIONS: &[&str] = &[
+    "depends_on",
+    "deletion_policy",
+    "update_replace_policy",
+    "update_policy",
+    "creation_policy",
+    "metadata",
+];
 /// Names every stack and component body can use.
 pub const GLOBALS: &[&str] = &["app", "env", "region", "aws", "default_tags"];
 
@@ -39,21 +45,41 @@ struct Checker<'a> {
 
 pub fn check_program(program: &Checked, diags: &mut Diagnostics) {
     for stack in program.stacks.values() {
-        let mut c = Checker { program, diags, module: 0, in_stack: true, scopes: Vec::new(), loop_depth: 0 };
+        let mut c = Checker {
+            program,
+            diags,
+            module: 0,
+            in_stack: true,
+            scopes: Vec::new(),
+            loop_depth: 0,
+        };
         c.block(&stack.body, true);
     }
     for comp in &program.components {
-        let mut c = Checker { program, diags, module: comp.module, in_stack: false, scopes: Vec::new(), loop_depth: 0 };
+        let mut c = Checker {
+            program,
+            diags,
+            module: comp.module,
+            in_stack: false,
+            scopes: Vec::new(),
+            loop_depth: 0,
+        };
         let mut params = IndexMap::new();
         for p in &comp.params {
             if let Some(d) = &p.default {
                 c.expr(d);
             }
-            if let Some((_, prev)) = params.insert(p.name.node.clone(), (Binding::Local, p.name.span)) {
+            if let Some((_, prev)) =
+                params.insert(p.name.node.clone(), (Binding::Local, p.name.span))
+            {
                 c.diags.push(
-                    Diagnostic::error(Code::Duplicate, p.name.span, format!("parameter `{}` is declared twice", p.name.node))
-                        .with_label("second declaration")
-                        .with_secondary(prev, "first declared here"),
+                    Diagnostic::error(
+                        Code::Duplicate,
+                        p.name.span,
+                        format!("parameter `{}` is declared twice", p.name.node),
+                    )
+                    .with_label("second declaration")
+                    .with_secondary(prev, "first declared here"),
                 );
             }
         }
@@ -62,7 +88,14 @@ pub fn check_program(program: &Checked, diags: &mut Diagnostics) {
     }
     for p in program.params.iter().chain(&program.fields) {
         if let Some(d) = &p.default {
-            let mut c = Checker { program, diags, module: 0, in_stack: false, scopes: Vec::new(), loop_depth: 0 };
+            let mut c = Checker {
+                program,
+                diags,
+                module: 0,
+                in_stack: false,
+                scopes: Vec::new(),
+                loop_depth: 0,
+            };
             c.expr(d);
         }
     }
@@ -79,7 +112,8 @@ impl Checker<'_> {
             return Some(Binding::Component(id));
         }
         let stack_level = self.in_stack
-            && (self.program.stacks.contains_key(name) || self.program.params.iter().any(|p| p.name.node == name));
+            && (self.program.stacks.contains_key(name)
+                || self.program.params.iter().any(|p| p.name.node == name));
         if stack_level || GLOBALS.contains(&name) || Builtin::from_name(name).is_some() {
             return Some(Binding::Local);
         }
@@ -105,10 +139,14 @@ impl Checker<'_> {
             if *prev != name.span {
                 let prev = *prev;
                 self.diags.push(
-                    Diagnostic::error(Code::Duplicate, name.span, format!("`{}` is defined twice in this body", name.node))
-                        .with_label("second definition")
-                        .with_secondary(prev, "first defined here")
-                        .with_help("names in a body must be unique: logical IDs are derived from them"),
+                    Diagnostic::error(
+                        Code::Duplicate,
+                        name.span,
+                        format!("`{}` is defined twice in this body", name.node),
+                    )
+                    .with_label("second definition")
+                    .with_secondary(prev, "first defined here")
+                    .with_help("names in a body must be unique: logical IDs are derived from them"),
                 );
             }
             return;
@@ -121,9 +159,13 @@ impl Checker<'_> {
     fn not_builtin(&mut self, name: &ast::Ident) {
         if GLOBALS.contains(&name.node.as_str()) {
             self.diags.push(
-                Diagnostic::error(Code::Duplicate, name.span, format!("`{}` is built in and cannot be redefined", name.node))
-                    .with_label("shadows the built-in name")
-                    .with_help("choose another name"),
+                Diagnostic::error(
+                    Code::Duplicate,
+                    name.span,
+                    format!("`{}` is built in and cannot be redefined", name.node),
+                )
+                .with_label("shadows the built-in name")
+                .with_help("choose another name"),
             );
         }
     }
@@ -159,14 +201,25 @@ impl Checker<'_> {
                 }
             }
             Statement::Resource(r) => self.resource(r),
-            Statement::If { cond, then, otherwise, .. } => {
+            Statement::If {
+                cond,
+                then,
+                otherwise,
+                ..
+            } => {
                 self.expr(cond);
                 self.block(then, false);
                 if let Some(b) = otherwise {
                     self.block(b, false);
                 }
             }
-            Statement::For { index, var, iter, body, .. } => {
+            Statement::For {
+                index,
+                var,
+                iter,
+                body,
+                ..
+            } => {
                 self.expr(iter);
                 for v in index.iter().chain([var]) {
                     self.not_builtin(v);
@@ -218,9 +271,13 @@ impl Checker<'_> {
         let db = SchemaDb::embedded();
         let Some(schema) = db.resource(&r.type_name.node) else {
             self.diags.push(
-                Diagnostic::error(Code::UnknownResourceType, r.type_name.span, format!("unknown resource type `{}`", r.type_name.node))
-                    .with_label("not in the CloudFormation schemas")
-                    .with_suggestion(&r.type_name.node, db.type_names()),
+                Diagnostic::error(
+                    Code::UnknownResourceType,
+                    r.type_name.span,
+                    format!("unknown resource type `{}`", r.type_name.node),
+                )
+                .with_label("not in the CloudFormation schemas")
+                .with_suggestion(&r.type_name.node, db.type_names()),
             );
             return;
         };
@@ -238,10 +295,17 @@ impl Checker<'_> {
             if is_option && !schema.properties.contains_key(key) {
                 if !RESOURCE_OPTIONS.contains(&key) {
                     self.diags.push(
-                        Diagnostic::error(Code::BadResourceOption, e.key.span, format!("unknown resource option `{key}`"))
-                            .with_label("not a resource option")
-                            .with_suggestion(key, RESOURCE_OPTIONS.iter().copied())
-                            .with_note(format!("lowercase keys are options: {}", RESOURCE_OPTIONS.join(", "))),
+                        Diagnostic::error(
+                            Code::BadResourceOption,
+                            e.key.span,
+                            format!("unknown resource option `{key}`"),
+                        )
+                        .with_label("not a resource option")
+                        .with_suggestion(key, RESOURCE_OPTIONS.iter().copied())
+                        .with_note(format!(
+                            "lowercase keys are options: {}",
+                            RESOURCE_OPTIONS.join(", ")
+                        )),
                     );
                 }
             } else if !schema.properties.contains_key(key) {
@@ -256,24 +320,53 @@ impl Checker<'_> {
                 );
             }
         }
-        let missing: Vec<&str> = schema.required.iter().map(String::as_str).filter(|p| !seen.contains_key(p)).collect();
+        let missing: Vec<&str> = schema
+            .required
+            .iter()
+            .map(String::as_str)
+            .filter(|p| !seen.contains_key(p))
+            .collect();
         if !missing.is_empty() {
-            let list = missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ");
+            let list = missing
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
             self.diags.push(
                 Diagnostic::error(
                     Code::MissingProperty,
                     r.name.span,
-                    format!("resource `{}` ({}) is missing required {} {list}", r.name.node, r.type_name.node, if missing.len() == 1 { "property" } else { "properties" }),
+                    format!(
+                        "resource `{}` ({}) is missing required {} {list}",
+                        r.name.node,
+                        r.type_name.node,
+                        if missing.len() == 1 {
+                            "property"
+                        } else {
+                            "properties"
+                        }
+                    ),
                 )
                 .with_label("declared here")
-                .with_help(format!("add {}", missing.iter().map(|m| format!("`{m} = ...`")).collect::<Vec<_>>().join(", "))),
+                .with_help(format!(
+                    "add {}",
+                    missing
+                        .iter()
+                        .map(|m| format!("`{m} = ...`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
             );
         }
     }
 
     fn expr(&mut self, e: &Expr) {
         match &e.kind {
-            ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::None | ExprKind::Duration(_) | ExprKind::Error => {}
+            ExprKind::Int(_)
+            | ExprKind::Bool(_)
+            | ExprKind::None
+            | ExprKind::Duration(_)
+            | ExprKind::Error => {}
             ExprKind::Str(parts) => {
                 for p in parts {
                     if let StrPart::Expr(x) = p {
@@ -286,10 +379,14 @@ impl Checker<'_> {
             ExprKind::Name(n) => {
                 if self.lookup(n).is_none() {
                     let cands = self.candidates();
-                    let mut d = Diagnostic::error(Code::UnknownName, e.span, format!("unknown name `{n}`"))
-                        .with_label("not defined here")
-                        .with_suggestion(n, cands.iter().map(String::as_str));
-                    if !self.in_stack && (self.program.stacks.contains_key(n) || self.program.params.iter().any(|p| &p.name.node == n)) {
+                    let mut d =
+                        Diagnostic::error(Code::UnknownName, e.span, format!("unknown name `{n}`"))
+                            .with_label("not defined here")
+                            .with_suggestion(n, cands.iter().map(String::as_str));
+                    if !self.in_stack
+                        && (self.program.stacks.contains_key(n)
+                            || self.program.params.iter().any(|p| &p.name.node == n))
+                    {
                         d = d.with_help(format!("`{n}` is visible in stacks, not inside components: pass it as a parameter"));
                     }
                     self.diags.push(d);
@@ -334,7 +431,13 @@ impl Checker<'_> {
                 self.expr(a);
                 self.expr(b);
             }
-            ExprKind::Comprehension { index, var, iter, filter, body } => {
+            ExprKind::Comprehension {
+                index,
+                var,
+                iter,
+                filter,
+                body,
+            } => {
                 self.expr(iter);
                 let mut scope = IndexMap::new();
                 if let Some(i) = index {
@@ -352,21 +455,41 @@ impl Checker<'_> {
     }
 
     fn attribute(&mut self, type_name: &str, resource: &str, field: &ast::Ident) {
-        let Some(schema) = SchemaDb::embedded().resource(type_name) else { return };
+        let Some(schema) = SchemaDb::embedded().resource(type_name) else {
+            return;
+        };
         let f = field.node.as_str();
         let prefix = format!("{f}.");
-        if f == "ref" || schema.attributes.iter().any(|a| a == f || a.starts_with(&prefix)) {
+        if f == "ref"
+            || schema
+                .attributes
+                .iter()
+                .any(|a| a == f || a.starts_with(&prefix))
+        {
             return;
         }
         let mut cands: Vec<&str> = schema.attributes.iter().map(String::as_str).collect();
         cands.push("ref");
-        let mut d = Diagnostic::error(Code::UnknownAttribute, field.span, format!("`{type_name}` has no attribute `{f}`"))
-            .with_label(format!("`{resource}.{f}` is not a GetAtt attribute"))
-            .with_suggestion(f, cands.iter().copied());
+        let mut d = Diagnostic::error(
+            Code::UnknownAttribute,
+            field.span,
+            format!("`{type_name}` has no attribute `{f}`"),
+        )
+        .with_label(format!("`{resource}.{f}` is not a GetAtt attribute"))
+        .with_suggestion(f, cands.iter().copied());
         if d.help.is_none() {
             d = d.with_help(format!(
                 "`{resource}.ref` is its Ref; its attributes are {}",
-                if schema.attributes.is_empty() { "none".to_string() } else { schema.attributes.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ") }
+                if schema.attributes.is_empty() {
+                    "none".to_string()
+                } else {
+                    schema
+                        .attributes
+                        .iter()
+                        .map(|a| format!("`{a}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
             ));
         }
         self.diags.push(d);
@@ -378,28 +501,44 @@ impl Checker<'_> {
         for a in args {
             let Some(name) = &a.name else {
                 self.diags.push(
-                    Diagnostic::error(Code::BadArguments, a.value.span, format!("`{}` takes named arguments", comp.name.node))
-                        .with_label("positional argument")
-                        .with_help(format!(
-                            "write `name: value`; its parameters are {}",
-                            comp.params.iter().map(|p| format!("`{}`", p.name.node)).collect::<Vec<_>>().join(", ")
-                        )),
+                    Diagnostic::error(
+                        Code::BadArguments,
+                        a.value.span,
+                        format!("`{}` takes named arguments", comp.name.node),
+                    )
+                    .with_label("positional argument")
+                    .with_help(format!(
+                        "write `name: value`; its parameters are {}",
+                        comp.params
+                            .iter()
+                            .map(|p| format!("`{}`", p.name.node))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
                 );
                 continue;
             };
             if let Some(prev) = given.insert(&name.node, name.span) {
                 self.diags.push(
-                    Diagnostic::error(Code::BadArguments, name.span, format!("argument `{}` is given twice", name.node))
-                        .with_label("second value")
-                        .with_secondary(prev, "first given here"),
+                    Diagnostic::error(
+                        Code::BadArguments,
+                        name.span,
+                        format!("argument `{}` is given twice", name.node),
+                    )
+                    .with_label("second value")
+                    .with_secondary(prev, "first given here"),
                 );
             }
             if !comp.params.iter().any(|p| p.name.node == name.node) {
                 self.diags.push(
-                    Diagnostic::error(Code::BadArguments, name.span, format!("`{}` has no parameter `{}`", comp.name.node, name.node))
-                        .with_label("unknown argument")
-                        .with_secondary(comp.name.span, "component defined here")
-                        .with_suggestion(&name.node, comp.params.iter().map(|p| p.name.node.as_str())),
+                    Diagnostic::error(
+                        Code::BadArguments,
+                        name.span,
+                        format!("`{}` has no parameter `{}`", comp.name.node, name.node),
+                    )
+                    .with_label("unknown argument")
+                    .with_secondary(comp.name.span, "component defined here")
+                    .with_suggestion(&name.node, comp.params.iter().map(|p| p.name.node.as_str())),
                 );
             }
         }
@@ -410,7 +549,11 @@ impl Checker<'_> {
         let missing: Vec<&str> = comp
             .params
             .iter()
-            .filter(|p| p.default.is_none() && !matches!(p.ty, crate::types::Type::Optional(_)) && !given.contains_key(p.name.node.as_str()))
+            .filter(|p| {
+                p.default.is_none()
+                    && !matches!(p.ty, crate::types::Type::Optional(_))
+                    && !given.contains_key(p.name.node.as_str())
+            })
             .map(|p| p.name.node.as_str())
             .collect();
         if !missing.is_empty() {
@@ -418,7 +561,15 @@ impl Checker<'_> {
                 Diagnostic::error(
                     Code::BadArguments,
                     span,
-                    format!("call to `{}` is missing {}", comp.name.node, missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")),
+                    format!(
+                        "call to `{}` is missing {}",
+                        comp.name.node,
+                        missing
+                            .iter()
+                            .map(|m| format!("`{m}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 )
                 .with_label("missing arguments")
                 .with_secondary(comp.name.span, "component defined here"),
@@ -429,9 +580,13 @@ impl Checker<'_> {
     fn builtin_args(&mut self, b: Builtin, span: Span, args: &[ast::Arg]) {
         if let Some(named) = args.iter().find_map(|a| a.name.as_ref()) {
             self.diags.push(
-                Diagnostic::error(Code::BadArguments, named.span, format!("`{}` takes positional arguments", b.name()))
-                    .with_label("named argument")
-                    .with_help(format!("call it as `{}`", b.signature())),
+                Diagnostic::error(
+                    Code::BadArguments,
+                    named.span,
+                    format!("`{}` takes positional arguments", b.name()),
+                )
+                .with_label("named argument")
+                .with_help(format!("call it as `{}`", b.signature())),
             );
         }
         if args.len() != b.arity() {
@@ -439,7 +594,13 @@ impl Checker<'_> {
                 Diagnostic::error(
                     Code::BadArguments,
                     span,
-                    format!("`{}` takes {} argument{}, found {}", b.name(), b.arity(), if b.arity() == 1 { "" } else { "s" }, args.len()),
+                    format!(
+                        "`{}` takes {} argument{}, found {}",
+                        b.name(),
+                        b.arity(),
+                        if b.arity() == 1 { "" } else { "s" },
+                        args.len()
+                    ),
                 )
                 .with_label("wrong number of arguments")
                 .with_help(format!("call it as `{}`", b.signature())),

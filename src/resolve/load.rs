@@ -37,7 +37,11 @@ struct Loader<'a> {
 }
 
 /// Parses `root_name` (text given) and all its imports.
-pub fn load(root_name: &str, root_text: String, loader: &dyn SourceLoader) -> (Parsed, Diagnostics) {
+pub fn load(
+    root_name: &str,
+    root_text: String,
+    loader: &dyn SourceLoader,
+) -> (Parsed, Diagnostics) {
     let mut l = Loader {
         loader,
         sources: SourceMap::default(),
@@ -46,12 +50,31 @@ pub fn load(root_name: &str, root_text: String, loader: &dyn SourceLoader) -> (P
         stack: Vec::new(),
         diags: Diagnostics::default(),
     };
-    l.load_module(root_name.to_string(), root_name.to_string(), root_text, Origin::User, None);
-    (Parsed { sources: l.sources, modules: l.modules }, l.diags)
+    l.load_module(
+        root_name.to_string(),
+        root_name.to_string(),
+        root_text,
+        Origin::User,
+        None,
+    );
+    (
+        Parsed {
+            sources: l.sources,
+            modules: l.modules,
+        },
+        l.diags,
+    )
 }
 
 impl Loader<'_> {
-    fn load_module(&mut self, key: String, display: String, text: String, origin: Origin, via: Option<Span>) -> Option<usize> {
+    fn load_module(
+        &mut self,
+        key: String,
+        display: String,
+        text: String,
+        origin: Origin,
+        via: Option<Span>,
+    ) -> Option<usize> {
         let file = self.sources.add(display, text, origin.clone());
         self.by_key.insert(key.clone(), None);
         self.stack.push((key.clone(), via));
@@ -64,9 +87,20 @@ impl Loader<'_> {
                 .items
                 .iter()
                 .enumerate()
-                .filter_map(|(i, item)| if let ast::Item::Import(imp) = item { Some((i, imp.clone())) } else { None })
+                .filter_map(|(i, item)| {
+                    if let ast::Item::Import(imp) = item {
+                        Some((i, imp.clone()))
+                    } else {
+                        None
+                    }
+                })
                 .collect();
-            self.modules.push(LoadedModule { file, key: key.clone(), ast, import_targets: IndexMap::new() });
+            self.modules.push(LoadedModule {
+                file,
+                key: key.clone(),
+                ast,
+                import_targets: IndexMap::new(),
+            });
             for (i, imp) in imports {
                 if let Some(target) = self.import(&key, origin == Origin::Stdlib, &imp) {
                     self.modules[index].import_targets.insert(i, target);
@@ -87,27 +121,50 @@ impl Loader<'_> {
                 let module = names[1..].join(".");
                 let known = || STDLIB.iter().map(|(n, _)| *n);
                 if names[0] != "std" || names.len() != 2 {
-                    let d = Diagnostic::error(Code::UnknownImport, span, format!("unknown module `{}`", names.join(".")))
-                        .with_label("not a module")
-                        .with_help(format!(
-                            "standard library modules are {}",
-                            known().map(|m| format!("`std.{m}`")).collect::<Vec<_>>().join(", ")
-                        ));
+                    let d = Diagnostic::error(
+                        Code::UnknownImport,
+                        span,
+                        format!("unknown module `{}`", names.join(".")),
+                    )
+                    .with_label("not a module")
+                    .with_help(format!(
+                        "standard library modules are {}",
+                        known()
+                            .map(|m| format!("`std.{m}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
                     self.diags.push(d);
                     return None;
                 }
                 let Some((_, text)) = STDLIB.iter().find(|(n, _)| *n == module) else {
                     self.diags.push(
-                        Diagnostic::error(Code::UnknownImport, span, format!("no module `std.{module}` in the standard library"))
-                            .with_label("unknown module")
-                            .with_help(match crate::diagnostics::did_you_mean(&module, known()) {
-                                Some(m) => format!("did you mean `std.{m}`?"),
-                                None => format!("the modules are {}", known().map(|m| format!("`std.{m}`")).collect::<Vec<_>>().join(", ")),
-                            }),
+                        Diagnostic::error(
+                            Code::UnknownImport,
+                            span,
+                            format!("no module `std.{module}` in the standard library"),
+                        )
+                        .with_label("unknown module")
+                        .with_help(match crate::diagnostics::did_you_mean(&module, known()) {
+                            Some(m) => format!("did you mean `std.{m}`?"),
+                            None => format!(
+                                "the modules are {}",
+                                known()
+                                    .map(|m| format!("`std.{m}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        }),
                     );
                     return None;
                 };
-                (format!("std.{module}"), format!("<stdlib>/{module}.sleuth"), Some(text.to_string()), Origin::Stdlib, span)
+                (
+                    format!("std.{module}"),
+                    format!("<stdlib>/{module}.sleuth"),
+                    Some(text.to_string()),
+                    Origin::Stdlib,
+                    span,
+                )
             }
             ast::ImportSource::File(path) => {
                 if from_stdlib {
@@ -129,13 +186,19 @@ impl Loader<'_> {
                 Ok(t) => t,
                 Err(err) => {
                     let d = match err {
-                        LoadError::Io(reason) => Diagnostic::error(Code::UnknownImport, span, format!("cannot read `{key}`: {reason}"))
-                            .with_label("imported here"),
-                        LoadError::NotUtf8 { offset } => {
-                            Diagnostic::error(Code::InvalidUtf8, span, format!("`{key}` is not valid UTF-8 (invalid byte at offset {offset})"))
-                                .with_label("imported here")
-                                .with_help("save the file as UTF-8")
-                        }
+                        LoadError::Io(reason) => Diagnostic::error(
+                            Code::UnknownImport,
+                            span,
+                            format!("cannot read `{key}`: {reason}"),
+                        )
+                        .with_label("imported here"),
+                        LoadError::NotUtf8 { offset } => Diagnostic::error(
+                            Code::InvalidUtf8,
+                            span,
+                            format!("`{key}` is not valid UTF-8 (invalid byte at offset {offset})"),
+                        )
+                        .with_label("imported here")
+                        .with_help("save the file as UTF-8"),
                     };
                     self.diags.push(d);
                     self.by_key.insert(key, None);
@@ -148,7 +211,10 @@ impl Loader<'_> {
 
     fn report_cycle(&mut self, key: &str, span: Span) {
         let start = self.stack.iter().position(|(k, _)| k == key).unwrap_or(0);
-        let chain: Vec<&str> = self.stack[start..].iter().map(|(k, _)| k.as_str()).collect();
+        let chain: Vec<&str> = self.stack[start..]
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .collect();
         let mut d = Diagnostic::error(
             Code::ImportCycle,
             span,
@@ -160,6 +226,7 @@ impl Loader<'_> {
                 d = d.with_secondary(*s, format!("imports `{k}`"));
             }
         }
-        self.diags.push(d.with_help("move what both files need into a third file that both import"));
+        self.diags
+            .push(d.with_help("move what both files need into a third file that both import"));
     }
 }

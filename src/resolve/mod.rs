@@ -69,11 +69,27 @@ pub fn resolve(parsed: Parsed) -> (Checked, Diagnostics) {
                 let params = c
                     .params
                     .iter()
-                    .map(|p| ParamDef { name: p.name.clone(), ty: Type::from_expr(&p.ty, &mut type_diags), default: p.default.clone() })
+                    .map(|p| ParamDef {
+                        name: p.name.clone(),
+                        ty: Type::from_expr(&p.ty, &mut type_diags),
+                        default: p.default.clone(),
+                    })
                     .collect();
                 let id = checked.components.len();
-                checked.components.push(ComponentDef { name: c.name.clone(), module: m, params, body: c.body.clone(), span: c.span });
-                declare(&mut checked.scopes[m], &c.name, id, &checked.components, &mut diags);
+                checked.components.push(ComponentDef {
+                    name: c.name.clone(),
+                    module: m,
+                    params,
+                    body: c.body.clone(),
+                    span: c.span,
+                });
+                declare(
+                    &mut checked.scopes[m],
+                    &c.name,
+                    id,
+                    &checked.components,
+                    &mut diags,
+                );
             }
         }
     }
@@ -81,12 +97,18 @@ pub fn resolve(parsed: Parsed) -> (Checked, Diagnostics) {
         for (i, item) in module.ast.items.iter().enumerate() {
             match item {
                 ast::Item::Import(imp) => {
-                    let Some(&target) = module.import_targets.get(&i) else { continue };
+                    let Some(&target) = module.import_targets.get(&i) else {
+                        continue;
+                    };
                     for name in &imp.names {
                         match checked.scopes[target].get(&name.node).copied() {
-                            Some(id) if checked.components[id].module == target => {
-                                declare(&mut checked.scopes[m], name, id, &checked.components, &mut diags)
-                            }
+                            Some(id) if checked.components[id].module == target => declare(
+                                &mut checked.scopes[m],
+                                name,
+                                id,
+                                &checked.components,
+                                &mut diags,
+                            ),
                             _ => {
                                 let candidates: Vec<&str> = checked.scopes[target]
                                     .iter()
@@ -96,12 +118,22 @@ pub fn resolve(parsed: Parsed) -> (Checked, Diagnostics) {
                                 let mut d = Diagnostic::error(
                                     Code::UnknownImport,
                                     name.span,
-                                    format!("`{}` has no component `{}`", parsed.modules[target].key, name.node),
+                                    format!(
+                                        "`{}` has no component `{}`",
+                                        parsed.modules[target].key, name.node
+                                    ),
                                 )
                                 .with_label("not found in that module")
                                 .with_suggestion(&name.node, candidates.iter().copied());
                                 if d.help.is_none() && !candidates.is_empty() {
-                                    d = d.with_help(format!("it defines {}", candidates.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")));
+                                    d = d.with_help(format!(
+                                        "it defines {}",
+                                        candidates
+                                            .iter()
+                                            .map(|c| format!("`{c}`"))
+                                            .collect::<Vec<_>>()
+                                            .join(", ")
+                                    ));
                                 }
                                 diags.push(d);
                             }
@@ -124,36 +156,61 @@ pub fn resolve(parsed: Parsed) -> (Checked, Diagnostics) {
                     }
                 }
                 ast::Item::Param(p) => {
-                    if let Some(prev) = checked.params.iter().find(|x| x.name.node == p.binding.name.node) {
+                    if let Some(prev) = checked
+                        .params
+                        .iter()
+                        .find(|x| x.name.node == p.binding.name.node)
+                    {
                         diags.push(duplicate("param", &p.binding.name, prev.name.span));
                         continue;
                     }
                     if check::GLOBALS.contains(&p.binding.name.node.as_str()) {
                         diags.push(
-                            Diagnostic::error(Code::Duplicate, p.binding.name.span, format!("`{}` is built in and cannot be a param", p.binding.name.node))
-                                .with_label("shadows the built-in name"),
+                            Diagnostic::error(
+                                Code::Duplicate,
+                                p.binding.name.span,
+                                format!(
+                                    "`{}` is built in and cannot be a param",
+                                    p.binding.name.node
+                                ),
+                            )
+                            .with_label("shadows the built-in name"),
                         );
                     }
                     let ty = Type::from_expr(&p.binding.ty, &mut type_diags);
-                    checked.params.push(ParamDef { name: p.binding.name.clone(), ty, default: p.binding.default.clone() });
+                    checked.params.push(ParamDef {
+                        name: p.binding.name.clone(),
+                        ty,
+                        default: p.binding.default.clone(),
+                    });
                 }
                 ast::Item::Environments(e) => {
                     if let Some(prev) = checked.environments_span {
                         diags.push(
-                            Diagnostic::error(Code::Duplicate, e.span, "a second `environments` block")
-                                .with_label("second block")
-                                .with_secondary(prev, "first block")
-                                .with_help("declare every environment in one block"),
+                            Diagnostic::error(
+                                Code::Duplicate,
+                                e.span,
+                                "a second `environments` block",
+                            )
+                            .with_label("second block")
+                            .with_secondary(prev, "first block")
+                            .with_help("declare every environment in one block"),
                         );
                         continue;
                     }
                     checked.environments_span = Some(e.span);
                     for f in &e.fields {
                         let ty = Type::from_expr(&f.ty, &mut type_diags);
-                        checked.fields.push(ParamDef { name: f.name.clone(), ty, default: f.default.clone() });
+                        checked.fields.push(ParamDef {
+                            name: f.name.clone(),
+                            ty,
+                            default: f.default.clone(),
+                        });
                     }
                     for env in &e.envs {
-                        if let Some(prev) = checked.envs.iter().find(|x| x.name.node == env.name.node) {
+                        if let Some(prev) =
+                            checked.envs.iter().find(|x| x.name.node == env.name.node)
+                        {
                             diags.push(duplicate("environment", &env.name, prev.name.span));
                         } else {
                             checked.envs.push(env.clone());
@@ -177,7 +234,13 @@ pub fn resolve(parsed: Parsed) -> (Checked, Diagnostics) {
     (checked, diags)
 }
 
-fn declare(scope: &mut IndexMap<String, usize>, name: &ast::Ident, id: usize, comps: &[ComponentDef], diags: &mut Diagnostics) {
+fn declare(
+    scope: &mut IndexMap<String, usize>,
+    name: &ast::Ident,
+    id: usize,
+    comps: &[ComponentDef],
+    diags: &mut Diagnostics,
+) {
     if let Some(&prev) = scope.get(&name.node) {
         if prev != id {
             diags.push(duplicate("component", name, comps[prev].name.span));
@@ -188,10 +251,14 @@ fn declare(scope: &mut IndexMap<String, usize>, name: &ast::Ident, id: usize, co
 }
 
 fn duplicate(what: &str, name: &ast::Ident, prev: Span) -> Diagnostic {
-    Diagnostic::error(Code::Duplicate, name.span, format!("{what} `{}` is defined twice", name.node))
-        .with_label("second definition")
-        .with_secondary(prev, "first defined here")
-        .with_help(format!("rename one of the two {what}s"))
+    Diagnostic::error(
+        Code::Duplicate,
+        name.span,
+        format!("{what} `{}` is defined twice", name.node),
+    )
+    .with_label("second definition")
+    .with_secondary(prev, "first defined here")
+    .with_help(format!("rename one of the two {what}s"))
 }
 
 fn item_span(item: &ast::Item) -> Span {

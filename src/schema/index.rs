@@ -104,7 +104,7 @@ impl Chunk {
                 .text
                 .split('\n')
                 .filter_map(split_line)
-                .filter(|(name, _)| *name >= self.first && self.next.map_or(true, |n| *name < n))
+                .filter(|(name, _)| *name >= self.first && self.next.is_none_or(|n| *name < n))
                 .map(|(name, json)| Entry {
                     name,
                     json,

@@ -94,12 +94,32 @@ pub struct Block {
 
 #[derive(Clone, Debug)]
 pub enum Statement {
-    Let { name: Ident, value: Expr },
+    Let {
+        name: Ident,
+        value: Expr,
+    },
     Resource(Resource),
-    Output { name: Ident, value: Expr },
-    If { cond: Expr, then: Block, otherwise: Option<Block>, span: Span },
-    For { index: Option<Ident>, var: Ident, iter: Expr, body: Block, span: Span },
-    Assign { name: Ident, value: Expr },
+    Output {
+        name: Ident,
+        value: Expr,
+    },
+    If {
+        cond: Expr,
+        then: Block,
+        otherwise: Option<Block>,
+        span: Span,
+    },
+    For {
+        index: Option<Ident>,
+        var: Ident,
+        iter: Expr,
+        body: Block,
+        span: Span,
+    },
+    Assign {
+        name: Ident,
+        value: Expr,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -216,7 +236,13 @@ pub enum ExprKind {
     Binary(BinOp, Box<Expr>, Box<Expr>),
     Unary(UnOp, Box<Expr>),
     If(Box<Expr>, Box<Expr>, Box<Expr>),
-    Comprehension { index: Option<Ident>, var: Ident, iter: Box<Expr>, filter: Option<Box<Expr>>, body: Box<Expr> },
+    Comprehension {
+        index: Option<Ident>,
+        var: Ident,
+        iter: Box<Expr>,
+        filter: Option<Box<Expr>>,
+        body: Box<Expr>,
+    },
     /// A node that failed to lower; later phases accept it silently.
     Error,
 }

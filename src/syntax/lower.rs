@@ -38,8 +38,14 @@ struct Cursor<'i> {
 
 impl<'i> Cursor<'i> {
     fn new(pair: Pair<'i, Rule>) -> Self {
-        let items: Vec<_> = pair.into_inner().filter(|p| !is_keyword(p.as_rule())).collect();
-        Cursor { items: items.into_iter(), peeked: None }
+        let items: Vec<_> = pair
+            .into_inner()
+            .filter(|p| !is_keyword(p.as_rule()))
+            .collect();
+        Cursor {
+            items: items.into_iter(),
+            peeked: None,
+        }
     }
 
     fn next(&mut self) -> Option<Pair<'i, Rule>> {
@@ -125,7 +131,11 @@ impl Lower<'_> {
         let mut c = Cursor::new(p);
         let name = self.ident(c.next().expect("grammar: app name"));
         let entries = self.entries(c.next().expect("grammar: app entries"));
-        App { name, entries, span }
+        App {
+            name,
+            entries,
+            span,
+        }
     }
 
     fn import(&mut self, p: Pair<'_, Rule>) -> Import {
@@ -144,7 +154,11 @@ impl Lower<'_> {
             }
             _ => ImportSource::File(self.plain_string(src)),
         };
-        Import { source, names, span }
+        Import {
+            source,
+            names,
+            span,
+        }
     }
 
     fn import_names(&mut self, p: Pair<'_, Rule>) -> Vec<Ident> {
@@ -157,7 +171,10 @@ impl Lower<'_> {
         let name = self.ident(c.next().expect("grammar: param name"));
         let ty = self.ty(c.next().expect("grammar: param type"));
         let default = c.next().map(|e| self.expr(e));
-        Param { binding: TypedBinding { name, ty, default }, span }
+        Param {
+            binding: TypedBinding { name, ty, default },
+            span,
+        }
     }
 
     fn typed_binding(&mut self, p: Pair<'_, Rule>) -> TypedBinding {
@@ -172,7 +189,10 @@ impl Lower<'_> {
         let span = self.span(&p);
         let mut c = Cursor::new(p);
         let fields = match c.take(Rule::fields_block) {
-            Some(f) => Cursor::new(f).items.map(|b| self.typed_binding(b)).collect(),
+            Some(f) => Cursor::new(f)
+                .items
+                .map(|b| self.typed_binding(b))
+                .collect(),
             None => Vec::new(),
         };
         let mut envs = Vec::new();
@@ -187,7 +207,11 @@ impl Lower<'_> {
         let mut c = Cursor::new(p);
         let name = self.ident(c.next().expect("grammar: env name"));
         let entries = self.entries(c.next().expect("grammar: env entries"));
-        EnvDecl { name, entries, span }
+        EnvDecl {
+            name,
+            entries,
+            span,
+        }
     }
 
     fn component(&mut self, p: Pair<'_, Rule>) -> Component {
@@ -199,7 +223,12 @@ impl Lower<'_> {
             params.push(self.typed_binding(b));
         }
         let body = self.block(c.next().expect("grammar: component body"));
-        Component { name, params, body, span }
+        Component {
+            name,
+            params,
+            body,
+            span,
+        }
     }
 
     fn stack(&mut self, p: Pair<'_, Rule>) -> Stack {
@@ -260,7 +289,13 @@ impl Lower<'_> {
         });
         let type_name = self.ident(c.next().expect("grammar: resource type"));
         let entries = self.entries(c.next().expect("grammar: resource body"));
-        Resource { name, key, type_name, entries, span }
+        Resource {
+            name,
+            key,
+            type_name,
+            entries,
+            span,
+        }
     }
 
     fn if_stmt(&mut self, p: Pair<'_, Rule>) -> Statement {
@@ -269,10 +304,17 @@ impl Lower<'_> {
         let cond = self.expr(c.next().expect("grammar: if condition"));
         let then = self.block(c.next().expect("grammar: if block"));
         let otherwise = c.next().map(|e| match e.as_rule() {
-            Rule::if_stmt => Block { statements: vec![self.if_stmt(e)] },
+            Rule::if_stmt => Block {
+                statements: vec![self.if_stmt(e)],
+            },
             _ => self.block(e),
         });
-        Statement::If { cond, then, otherwise, span }
+        Statement::If {
+            cond,
+            then,
+            otherwise,
+            span,
+        }
     }
 
     fn for_stmt(&mut self, p: Pair<'_, Rule>) -> Statement {
@@ -285,7 +327,13 @@ impl Lower<'_> {
         };
         let iter = self.expr(c.next().expect("grammar: for iterable"));
         let body = self.block(c.next().expect("grammar: for body"));
-        Statement::For { index, var, iter, body, span }
+        Statement::For {
+            index,
+            var,
+            iter,
+            body,
+            span,
+        }
     }
 
     /// `=` is right; `:` is accepted so the rest of the file is checked, and reported.
@@ -295,7 +343,9 @@ impl Lower<'_> {
             self.diags.push(
                 Diagnostic::error(Code::UseEquals, span, "expected `=`, found `:`")
                     .with_label("use `=` here")
-                    .with_help("values are assigned with `=`; `:` is for types and named arguments"),
+                    .with_help(
+                        "values are assigned with `=`; `:` is for types and named arguments",
+                    ),
             );
         }
     }
@@ -318,7 +368,11 @@ impl Lower<'_> {
 
     fn plain_string(&mut self, p: Pair<'_, Rule>) -> Spanned<String> {
         let span = self.span(&p);
-        let text = p.into_inner().next().map(|t| t.as_str().to_string()).unwrap_or_default();
+        let text = p
+            .into_inner()
+            .next()
+            .map(|t| t.as_str().to_string())
+            .unwrap_or_default();
         Spanned::new(text, span)
     }
 
@@ -329,7 +383,10 @@ impl Lower<'_> {
         match inner.as_rule() {
             Rule::enum_ty => {
                 let span = self.span(&inner);
-                let values = Cursor::new(inner).items.map(|s| self.plain_string(s)).collect();
+                let values = Cursor::new(inner)
+                    .items
+                    .map(|s| self.plain_string(s))
+                    .collect();
                 TypeExpr::Enum(values, span)
             }
             _ => self.optional_ty(inner),
@@ -354,7 +411,10 @@ impl Lower<'_> {
                 TypeExpr::List(Box::new(self.ty(inner)), span)
             }
             Rule::record_ty => {
-                let fields = Cursor::new(p).items.map(|b| self.typed_binding(b)).collect();
+                let fields = Cursor::new(p)
+                    .items
+                    .map(|b| self.typed_binding(b))
+                    .collect();
                 TypeExpr::Record(fields, span)
             }
             Rule::resource_ty => {
@@ -377,8 +437,15 @@ impl Lower<'_> {
             .map_prefix(move |op, rhs| {
                 let s = op.as_span();
                 let span = Span::new(file, s.start(), s.end()).to(rhs.span);
-                let op = if op.as_rule() == Rule::not_op { UnOp::Not } else { UnOp::Neg };
-                Expr { kind: ExprKind::Unary(op, Box::new(rhs)), span }
+                let op = if op.as_rule() == Rule::not_op {
+                    UnOp::Not
+                } else {
+                    UnOp::Neg
+                };
+                Expr {
+                    kind: ExprKind::Unary(op, Box::new(rhs)),
+                    span,
+                }
             })
             .map_infix(|lhs, op, rhs| {
                 let op = match op.as_rule() {
@@ -395,7 +462,10 @@ impl Lower<'_> {
                     _ => BinOp::Mul,
                 };
                 let span = lhs.span.to(rhs.span);
-                Expr { kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span }
+                Expr {
+                    kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                    span,
+                }
             })
             .parse(p.into_inner())
     }
@@ -426,7 +496,9 @@ impl Lower<'_> {
         args.into_iter()
             .map(|a| {
                 let mut c = Cursor::new(a);
-                let name = c.take(Rule::arg_name).map(|n| self.ident(Cursor::new(n).next().expect("grammar: arg name")));
+                let name = c
+                    .take(Rule::arg_name)
+                    .map(|n| self.ident(Cursor::new(n).next().expect("grammar: arg name")));
                 let value = self.expr(c.next().expect("grammar: arg value"));
                 Arg { name, value }
             })
@@ -458,8 +530,12 @@ impl Lower<'_> {
                     "day" | "days" => Some("d"),
                     _ => None,
                 };
-                let mut d = Diagnostic::error(Code::BadDuration, span, format!("unknown duration unit `{unit}`"))
-                    .with_label("durations end in s, m, h or d");
+                let mut d = Diagnostic::error(
+                    Code::BadDuration,
+                    span,
+                    format!("unknown duration unit `{unit}`"),
+                )
+                .with_label("durations end in s, m, h or d");
                 d = match fix {
                     Some(u) => d.with_help(format!("write `{digits}{u}`")),
                     None => d.with_help("write a duration such as `30s`, `5m`, `2h` or `7d`"),
@@ -475,13 +551,19 @@ impl Lower<'_> {
             Rule::long_string => ExprKind::Str(self.string_parts(p, true)),
             Rule::list => ExprKind::List(Cursor::new(p).items.map(|e| self.expr(e)).collect()),
             Rule::record => ExprKind::Record(self.entries(p)),
-            Rule::paren => return self.expr(Cursor::new(p).next().expect("grammar: parenthesised")),
+            Rule::paren => {
+                return self.expr(Cursor::new(p).next().expect("grammar: parenthesised"))
+            }
             Rule::if_expr => {
                 let mut c = Cursor::new(p);
                 let cond = self.expr(c.next().expect("grammar: if condition"));
                 let then = self.expr(c.next().expect("grammar: then"));
                 let e = c.next().expect("grammar: else");
-                let otherwise = if e.as_rule() == Rule::if_expr { self.primary(e) } else { self.expr(e) };
+                let otherwise = if e.as_rule() == Rule::if_expr {
+                    self.primary(e)
+                } else {
+                    self.expr(e)
+                };
                 ExprKind::If(Box::new(cond), Box::new(then), Box::new(otherwise))
             }
             Rule::list_comp => self.list_comp(p),
@@ -502,7 +584,10 @@ impl Lower<'_> {
         match digits.parse::<u64>().ok().and_then(|n| n.checked_mul(mult)) {
             Some(secs) => ExprKind::Duration(secs),
             None => {
-                self.diags.push(Diagnostic::error(Code::BadDuration, span, "duration is too large").with_label("here"));
+                self.diags.push(
+                    Diagnostic::error(Code::BadDuration, span, "duration is too large")
+                        .with_label("here"),
+                );
                 ExprKind::Error
             }
         }
@@ -516,9 +601,17 @@ impl Lower<'_> {
             None => (None, first),
         };
         let iter = Box::new(self.expr(c.next().expect("grammar: comprehension iterable")));
-        let filter = c.take(Rule::comp_filter).map(|f| Box::new(self.expr(Cursor::new(f).next().expect("grammar: filter"))));
+        let filter = c
+            .take(Rule::comp_filter)
+            .map(|f| Box::new(self.expr(Cursor::new(f).next().expect("grammar: filter"))));
         let body = Box::new(self.expr(c.next().expect("grammar: comprehension body")));
-        ExprKind::Comprehension { index, var, iter, filter, body }
+        ExprKind::Comprehension {
+            index,
+            var,
+            iter,
+            filter,
+            body,
+        }
     }
 
     fn string_parts(&mut self, p: Pair<'_, Rule>, long: bool) -> Vec<StrPart> {
@@ -551,7 +644,11 @@ impl Lower<'_> {
                     push_text(&mut parts, text);
                 }
                 _ => {
-                    let e = self.expr(Cursor::new(part).next().expect("grammar: interpolated expression"));
+                    let e = self.expr(
+                        Cursor::new(part)
+                            .next()
+                            .expect("grammar: interpolated expression"),
+                    );
                     parts.push(StrPart::Expr(e));
                 }
             }

@@ -23,9 +23,13 @@ pub const MAX_NESTING: usize = 128;
 pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> Option<ast::Module> {
     if let Some(span) = too_deep(file, text) {
         diags.push(
-            Diagnostic::error(Code::TooDeep, span, format!("brackets nested more than {MAX_NESTING} deep"))
-                .with_label("this bracket is too deep")
-                .with_help("flatten the expression with `let` bindings"),
+            Diagnostic::error(
+                Code::TooDeep,
+                span,
+                format!("brackets nested more than {MAX_NESTING} deep"),
+            )
+            .with_label("this bracket is too deep")
+            .with_help("flatten the expression with `let` bindings"),
         );
         return None;
     }

@@ -125,7 +125,11 @@ fn expected_list(rules: &[Rule]) -> String {
             phrases.push(p);
         }
     }
-    if phrases.iter().any(|p| p.contains("an operator") || p.starts_with("`.field`")) && phrases.len() > 4 {
+    if phrases
+        .iter()
+        .any(|p| p.contains("an operator") || p.starts_with("`.field`"))
+        && phrases.len() > 4
+    {
         phrases.retain(|p| !p.starts_with('`') || p.len() > 6);
     }
     match phrases.len() {
@@ -144,9 +148,13 @@ pub fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Di
     if let pest::error::ErrorVariant::CustomError { message } = &e.variant {
         // Only the call limit produces custom errors.
         let span = Span::new(file, start, end);
-        return Diagnostic::error(Code::TooDeep, span, format!("the parser gave up: {message}"))
-            .with_label("while reading here")
-            .with_help("simplify or split the file");
+        return Diagnostic::error(
+            Code::TooDeep,
+            span,
+            format!("the parser gave up: {message}"),
+        )
+        .with_label("while reading here")
+        .with_help("simplify or split the file");
     }
     // Point at the whole offending token, not just its first byte.
     let token_end = text[start.min(text.len())..]
@@ -157,24 +165,55 @@ pub fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Di
         .min(text.len());
     let token = &text[start.min(text.len())..token_end];
     let span = Span::new(file, start, token_end.max(start));
-    let found = if token.is_empty() { "end of file".to_string() } else { format!("`{}`", shorten(token)) };
+    let found = if token.is_empty() {
+        "end of file".to_string()
+    } else {
+        format!("`{}`", shorten(token))
+    };
     let expected = match &e.variant {
         pest::error::ErrorVariant::ParsingError { positives, .. } => expected_list(positives),
         pest::error::ErrorVariant::CustomError { .. } => String::new(),
     };
-    let mut d = Diagnostic::error(Code::Syntax, span, format!("expected {expected}, found {found}"))
-        .with_label(format!("expected {expected}"));
-    let word: String = token.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    let mut d = Diagnostic::error(
+        Code::Syntax,
+        span,
+        format!("expected {expected}, found {found}"),
+    )
+    .with_label(format!("expected {expected}"));
+    let word: String = token
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
     const KEYWORDS: &[&str] = &[
-        "import", "param", "environments", "stack", "component", "resource", "output", "let", "if", "else", "for", "in", "true", "false", "none",
+        "import",
+        "param",
+        "environments",
+        "stack",
+        "component",
+        "resource",
+        "output",
+        "let",
+        "if",
+        "else",
+        "for",
+        "in",
+        "true",
+        "false",
+        "none",
     ];
     if token.starts_with(':') && expected.contains("`=`") {
         d = d.with_help("values are assigned with `=`");
     } else if token.starts_with('=') && !token.starts_with("==") {
         d = d.with_help("named arguments are written `name: value`; compare with `==`");
     } else if KEYWORDS.contains(&word.as_str()) && expected.contains("a name") {
-        d = d.with_help(format!("`{word}` is a keyword and cannot be used as a name"));
-    } else if text[..start.min(text.len())].rsplit('\n').next().is_some_and(|line| line.matches('"').count() % 2 == 1) {
+        d = d.with_help(format!(
+            "`{word}` is a keyword and cannot be used as a name"
+        ));
+    } else if text[..start.min(text.len())]
+        .rsplit('\n')
+        .next()
+        .is_some_and(|line| line.matches('"').count() % 2 == 1)
+    {
         d = d.with_help("a string on this line is not closed: add the missing `\"`");
     }
     d

@@ -17,9 +17,16 @@ pub struct CidrError {
 
 impl Cidr {
     pub fn parse(s: &str) -> Result<Cidr, CidrError> {
-        let err = |reason: &str| CidrError { reason: reason.to_string(), suggestion: None };
-        let (ip, prefix) = s.split_once('/').ok_or_else(|| err("it has no `/prefix`"))?;
-        let prefix: u8 = prefix.parse().map_err(|_| err("the prefix is not a number"))?;
+        let err = |reason: &str| CidrError {
+            reason: reason.to_string(),
+            suggestion: None,
+        };
+        let (ip, prefix) = s
+            .split_once('/')
+            .ok_or_else(|| err("it has no `/prefix`"))?;
+        let prefix: u8 = prefix
+            .parse()
+            .map_err(|_| err("the prefix is not a number"))?;
         if prefix > 32 {
             return Err(err("the prefix is larger than 32"));
         }
@@ -32,7 +39,9 @@ impl Cidr {
             if o.is_empty() || o.len() > 3 || !o.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(err("an address part is not a number from 0 to 255"));
             }
-            let n: u32 = o.parse().map_err(|_| err("an address part is not a number"))?;
+            let n: u32 = o
+                .parse()
+                .map_err(|_| err("an address part is not a number"))?;
             if n > 255 {
                 return Err(err("an address part is larger than 255"));
             }
@@ -40,7 +49,10 @@ impl Cidr {
         }
         let mask = Cidr::mask(prefix);
         if addr & !mask != 0 {
-            let fixed = Cidr { addr: addr & mask, prefix };
+            let fixed = Cidr {
+                addr: addr & mask,
+                prefix,
+            };
             return Err(CidrError {
                 reason: "bits are set after the prefix".into(),
                 suggestion: Some(fixed.to_string()),
@@ -61,21 +73,38 @@ impl Cidr {
     pub fn subnet(self, newbits: u8, netnum: u32) -> Result<Cidr, String> {
         let prefix = self.prefix as u32 + newbits as u32;
         if prefix > 32 {
-            return Err(format!("/{} plus {newbits} bits is longer than /32", self.prefix));
+            return Err(format!(
+                "/{} plus {newbits} bits is longer than /32",
+                self.prefix
+            ));
         }
         if newbits < 32 && u64::from(netnum) >= 1u64 << newbits {
-            return Err(format!("{self} has only {} subnets of /{prefix}", 1u64 << newbits));
+            return Err(format!(
+                "{self} has only {} subnets of /{prefix}",
+                1u64 << newbits
+            ));
         }
         let shift = 32 - prefix;
         let offset = if shift >= 32 { 0 } else { netnum << shift };
-        Ok(Cidr { addr: self.addr | offset, prefix: prefix as u8 })
+        Ok(Cidr {
+            addr: self.addr | offset,
+            prefix: prefix as u8,
+        })
     }
 }
 
 impl fmt::Display for Cidr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let a = self.addr;
-        write!(f, "{}.{}.{}.{}/{}", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255, self.prefix)
+        write!(
+            f,
+            "{}.{}.{}.{}/{}",
+            a >> 24,
+            (a >> 16) & 255,
+            (a >> 8) & 255,
+            a & 255,
+            self.prefix
+        )
     }
 }
 
@@ -85,7 +114,10 @@ mod tests {
 
     #[test]
     fn parses_and_rejects() {
-        assert_eq!(Cidr::parse("10.10.0.0/16").unwrap().to_string(), "10.10.0.0/16");
+        assert_eq!(
+            Cidr::parse("10.10.0.0/16").unwrap().to_string(),
+            "10.10.0.0/16"
+        );
         assert!(Cidr::parse("10.10.0.0").is_err());
         assert!(Cidr::parse("10.10.0.0/33").is_err());
         assert!(Cidr::parse("10.256.0.0/16").is_err());

@@ -34,7 +34,18 @@ pub enum Type {
     Error,
 }
 
-pub const NAMED_TYPES: &[&str] = &["String", "Int", "Bool", "Duration", "Region", "AccountId", "Cidr", "Arn", "Secret", "Json"];
+pub const NAMED_TYPES: &[&str] = &[
+    "String",
+    "Int",
+    "Bool",
+    "Duration",
+    "Region",
+    "AccountId",
+    "Cidr",
+    "Arn",
+    "Secret",
+    "Json",
+];
 
 impl Type {
     /// Resolves a written type. Unknown names become `Type::Error` plus a diagnostic.
@@ -59,7 +70,12 @@ impl Type {
                         "list" | "array" => Some("[T]"),
                         _ => None,
                     };
-                    let mut d = Diagnostic::error(Code::UnknownName, n.span, format!("unknown type `{other}`")).with_label("not a type");
+                    let mut d = Diagnostic::error(
+                        Code::UnknownName,
+                        n.span,
+                        format!("unknown type `{other}`"),
+                    )
+                    .with_label("not a type");
                     d = match alias {
                         Some(a) => d.with_help(format!("did you mean `{a}`?")),
                         None => d.with_suggestion(other, NAMED_TYPES.iter().copied()),
@@ -70,12 +86,19 @@ impl Type {
             },
             TypeExpr::List(inner, _) => Type::List(Box::new(Type::from_expr(inner, diags))),
             TypeExpr::Optional(inner, _) => Type::Optional(Box::new(Type::from_expr(inner, diags))),
-            TypeExpr::Enum(values, _) => Type::Enum(values.iter().map(|v| v.node.clone()).collect()),
+            TypeExpr::Enum(values, _) => {
+                Type::Enum(values.iter().map(|v| v.node.clone()).collect())
+            }
             TypeExpr::Resource(name, _) => Type::Resource(name.node.clone()),
             TypeExpr::Record(fields, _) => Type::Record(
                 fields
                     .iter()
-                    .map(|f| (f.name.node.clone(), (Type::from_expr(&f.ty, diags), f.default.clone())))
+                    .map(|f| {
+                        (
+                            f.name.node.clone(),
+                            (Type::from_expr(&f.ty, diags), f.default.clone()),
+                        )
+                    })
                     .collect(),
             ),
         }
@@ -95,11 +118,18 @@ impl Type {
             Type::Json => "Json".into(),
             Type::List(t) => format!("[{}]", t.describe()),
             Type::Record(fields) => {
-                let parts: Vec<String> = fields.iter().map(|(k, (t, _))| format!("{k}: {}", t.describe())).collect();
+                let parts: Vec<String> = fields
+                    .iter()
+                    .map(|(k, (t, _))| format!("{k}: {}", t.describe()))
+                    .collect();
                 format!("{{ {} }}", parts.join(", "))
             }
             Type::Optional(t) => format!("{}?", t.describe()),
-            Type::Enum(vs) => vs.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(" | "),
+            Type::Enum(vs) => vs
+                .iter()
+                .map(|v| format!("\"{v}\""))
+                .collect::<Vec<_>>()
+                .join(" | "),
             Type::Resource(t) => format!("Resource<{t}>"),
             Type::Error => "?".into(),
         }
@@ -107,7 +137,15 @@ impl Type {
 
     /// Whether a value of this type must be known at compile time.
     fn compile_time_only(&self) -> bool {
-        matches!(self, Type::Region | Type::AccountId | Type::Bool | Type::Int | Type::Duration | Type::Enum(_))
+        matches!(
+            self,
+            Type::Region
+                | Type::AccountId
+                | Type::Bool
+                | Type::Int
+                | Type::Duration
+                | Type::Enum(_)
+        )
     }
 }
 
@@ -124,7 +162,13 @@ pub struct Mismatch {
 
 impl Mismatch {
     fn new(code: Code, path: &str, message: String) -> Mismatch {
-        Mismatch { code, path: path.to_string(), message, help: None, origin: None }
+        Mismatch {
+            code,
+            path: path.to_string(),
+            message,
+            help: None,
+            origin: None,
+        }
     }
 
     fn help(mut self, h: impl Into<String>) -> Mismatch {
@@ -168,7 +212,11 @@ pub fn check(
         }
     }
     let mismatch = |v: &Value| {
-        Mismatch::new(Code::TypeMismatch, path, format!("expected {}, found {}", ty.describe(), v.describe()))
+        Mismatch::new(
+            Code::TypeMismatch,
+            path,
+            format!("expected {}, found {}", ty.describe(), v.describe()),
+        )
     };
     match ty {
         Type::Json => Ok(value),
@@ -183,8 +231,12 @@ pub fn check(
         },
         Type::Arn => match &value {
             Value::Str(s) if s.starts_with("arn:") => Ok(value),
-            Value::Str(s) => Err(Mismatch::new(Code::TypeMismatch, path, format!("`{s}` is not an ARN"))
-                .help("ARNs look like `arn:aws:service:region:account:resource`")),
+            Value::Str(s) => {
+                Err(
+                    Mismatch::new(Code::TypeMismatch, path, format!("`{s}` is not an ARN"))
+                        .help("ARNs look like `arn:aws:service:region:account:resource`"),
+                )
+            }
             Value::Deploy(d) if d.shape == DeployShape::Scalar => Ok(value),
             _ => Err(mismatch(&value)),
         },
@@ -192,7 +244,11 @@ pub fn check(
             Value::Str(s) => match cidr::Cidr::parse(s) {
                 Ok(_) => Ok(value),
                 Err(e) => {
-                    let mut m = Mismatch::new(Code::BadCidr, path, format!("`{s}` is not a valid CIDR block: {}", e.reason));
+                    let mut m = Mismatch::new(
+                        Code::BadCidr,
+                        path,
+                        format!("`{s}` is not a valid CIDR block: {}", e.reason),
+                    );
                     m.help = e.suggestion.map(|s| format!("did you mean `{s}`?"));
                     Err(m)
                 }
@@ -203,8 +259,10 @@ pub fn check(
         Type::Region => match &value {
             Value::Str(s) if regions::is_region(s) => Ok(value),
             Value::Str(s) => {
-                let mut m = Mismatch::new(Code::BadRegion, path, format!("`{s}` is not an AWS region"));
-                m.help = did_you_mean(s, regions::all().iter().map(String::as_str)).map(|r| format!("did you mean `{r}`?"));
+                let mut m =
+                    Mismatch::new(Code::BadRegion, path, format!("`{s}` is not an AWS region"));
+                m.help = did_you_mean(s, regions::all().iter().map(String::as_str))
+                    .map(|r| format!("did you mean `{r}`?"));
                 Err(m)
             }
             _ => Err(mismatch(&value)),
@@ -214,11 +272,18 @@ pub fn check(
             Value::Str(s) => Err(Mismatch::new(
                 Code::BadAccount,
                 path,
-                format!("`{s}` is not an AWS account id: it has {} characters, not 12 digits", s.chars().count()),
+                format!(
+                    "`{s}` is not an AWS account id: it has {} characters, not 12 digits",
+                    s.chars().count()
+                ),
             )
             .help("account ids are exactly 12 digits, written as a string")),
-            Value::Int(n) => Err(Mismatch::new(Code::BadAccount, path, "account ids must be strings".into())
-                .help(format!("write it as \"{n:012}\" so leading zeros survive"))),
+            Value::Int(n) => {
+                Err(
+                    Mismatch::new(Code::BadAccount, path, "account ids must be strings".into())
+                        .help(format!("write it as \"{n:012}\" so leading zeros survive")),
+                )
+            }
             _ => Err(mismatch(&value)),
         },
         Type::Int => match value {
@@ -231,17 +296,32 @@ pub fn check(
         },
         Type::Duration => match value {
             Value::Duration(_) => Ok(value),
-            Value::Str(ref s) => Err(mismatch(&value).help(format!("write a duration literal such as `7d`, not \"{s}\""))),
+            Value::Str(ref s) => Err(mismatch(&value).help(format!(
+                "write a duration literal such as `7d`, not \"{s}\""
+            ))),
             _ => Err(mismatch(&value)),
         },
-        Type::Secret => Err(Mismatch::new(Code::TypeMismatch, path, format!("expected a Secret, found {}", value.describe()))
-            .help("make one with `secret_ref(secret_resource, \"key\")`")),
+        Type::Secret => Err(Mismatch::new(
+            Code::TypeMismatch,
+            path,
+            format!("expected a Secret, found {}", value.describe()),
+        )
+        .help("make one with `secret_ref(secret_resource, \"key\")`")),
         Type::Enum(allowed) => match &value {
             Value::Str(s) if allowed.contains(s) => Ok(value),
             Value::Str(s) => {
-                let list = allowed.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(", ");
-                let mut m = Mismatch::new(Code::NotInEnum, path, format!("\"{s}\" is not one of {list}"));
-                m.help = did_you_mean(s, allowed.iter().map(String::as_str)).map(|r| format!("did you mean \"{r}\"?"));
+                let list = allowed
+                    .iter()
+                    .map(|v| format!("\"{v}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let mut m = Mismatch::new(
+                    Code::NotInEnum,
+                    path,
+                    format!("\"{s}\" is not one of {list}"),
+                );
+                m.help = did_you_mean(s, allowed.iter().map(String::as_str))
+                    .map(|r| format!("did you mean \"{r}\"?"));
                 Err(m)
             }
             _ => Err(mismatch(&value)),
@@ -258,14 +338,20 @@ pub fn check(
                 }
                 Ok(Value::List(out))
             }
-            Value::Deploy(ref d) if d.shape == DeployShape::List && !elem.compile_time_only() => Ok(value),
+            Value::Deploy(ref d) if d.shape == DeployShape::List && !elem.compile_time_only() => {
+                Ok(value)
+            }
             _ => Err(mismatch(&value)),
         },
         Type::Record(fields) => match value {
             Value::Record(mut m) => {
                 let mut out = IndexMap::new();
                 for (k, (fty, default)) in fields {
-                    let sub = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                    let sub = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
                     match m.shift_remove(k) {
                         Some(v) => {
                             out.insert(k.clone(), check(v, fty, &sub, defaults)?);
@@ -279,15 +365,21 @@ pub fn check(
                                 out.insert(k.clone(), Value::None);
                             }
                             None => {
-                                return Err(Mismatch::new(Code::TypeMismatch, path, format!("missing field `{k}`"))
-                                    .help(format!("add `{k} = ...` of type {}", fty.describe())))
+                                return Err(Mismatch::new(
+                                    Code::TypeMismatch,
+                                    path,
+                                    format!("missing field `{k}`"),
+                                )
+                                .help(format!("add `{k} = ...` of type {}", fty.describe())))
                             }
                         },
                     }
                 }
                 if let Some((k, _)) = m.first() {
-                    let mut mm = Mismatch::new(Code::TypeMismatch, path, format!("unknown field `{k}`"));
-                    mm.help = did_you_mean(k, fields.keys().map(String::as_str)).map(|r| format!("did you mean `{r}`?"));
+                    let mut mm =
+                        Mismatch::new(Code::TypeMismatch, path, format!("unknown field `{k}`"));
+                    mm.help = did_you_mean(k, fields.keys().map(String::as_str))
+                        .map(|r| format!("did you mean `{r}`?"));
                     return Err(mm);
                 }
                 Ok(Value::Record(out))

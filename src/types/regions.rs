@@ -39,7 +39,10 @@ const ZONES: &[(&str, &str)] = &[
 
 /// The availability zone names of a region, in order.
 pub fn availability_zones(region: &str) -> Vec<String> {
-    let letters = ZONES.iter().find(|(r, _)| *r == region).map_or("abc", |(_, l)| l);
+    let letters = ZONES
+        .iter()
+        .find(|(r, _)| *r == region)
+        .map_or("abc", |(_, l)| l);
     letters.chars().map(|c| format!("{region}{c}")).collect()
 }
 

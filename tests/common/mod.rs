@@ -18,7 +18,9 @@ pub struct RepoLoader;
 impl SourceLoader for RepoLoader {
     fn load(&self, path: &str) -> Result<String, LoadError> {
         let bytes = std::fs::read(root().join(path)).map_err(|e| LoadError::Io(e.to_string()))?;
-        String::from_utf8(bytes).map_err(|e| LoadError::NotUtf8 { offset: e.utf8_error().valid_up_to() })
+        String::from_utf8(bytes).map_err(|e| LoadError::NotUtf8 {
+            offset: e.utf8_error().valid_up_to(),
+        })
     }
 }
 
@@ -35,13 +37,20 @@ pub fn render(c: &Compilation) -> String {
 /// Every file under `dir` with extension `ext`, sorted, relative to the repository root.
 pub fn files_under(dir: &str, ext: &str) -> Vec<String> {
     fn walk(base: &Path, dir: &Path, ext: &str, out: &mut Vec<String>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {
                 walk(base, &p, ext, out);
             } else if p.extension().is_some_and(|x| x == ext) {
-                out.push(p.strip_prefix(base).unwrap_or(&p).to_string_lossy().replace('\\', "/"));
+                out.push(
+                    p.strip_prefix(base)
+                        .unwrap_or(&p)
+                        .to_string_lossy()
+                        .replace('\\', "/"),
+                );
             }
         }
     }

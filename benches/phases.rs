@@ -1,0 +1,150 @@
+//! In-process timings of the compiler's phases, to see where whole-process time goes
+//! (`scripts/bench` measures whole processes). Run: `cargo bench --bench phases`.
+//!
+//! Prints, for the fleet example and a generated 100-environment program: loading the
+//! embedded schemas (index, then the types the program uses), parsing, resolving,
+//! expanding and emitting, each the median of several runs.
+
+use std::time::{Duration, Instant};
+
+use sleuthc::schema::SchemaDb;
+use sleuthc::source::{LoadError, SourceLoader};
+use sleuthc::{compile, Mode, Options};
+
+struct NoImports;
+
+impl SourceLoader for NoImports {
+    fn load(&self, path: &str) -> Result<String, LoadError> {
+        Err(LoadError::Io(format!(
+            "{path}: relative imports are not used in benchmarks"
+        )))
+    }
+}
+
+fn median(mut xs: Vec<Duration>) -> Duration {
+    xs.sort();
+    xs[xs.len() / 2]
+}
+
+fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
+    median(
+        (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                std::hint::black_box(f());
+                t.elapsed()
+            })
+            .collect(),
+    )
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:8.3} ms", d.as_secs_f64() * 1e3)
+}
+
+const FLEET_TYPES: &[&str] = &[
+    "AWS::EC2::VPC",
+    "AWS::EC2::InternetGateway",
+    "AWS::EC2::VPCGatewayAttachment",
+    "AWS::EC2::RouteTable",
+    "AWS::EC2::Route",
+    "AWS::EC2::Subnet",
+    "AWS::EC2::SubnetRouteTableAssociation",
+    "AWS::Logs::LogGroup",
+    "AWS::IAM::Role",
+    "AWS::EC2::FlowLog",
+    "AWS::EC2::SecurityGroup",
+    "AWS::IAM::InstanceProfile",
+    "AWS::SecretsManager::Secret",
+    "AWS::EC2::LaunchTemplate",
+    "AWS::AutoScaling::AutoScalingGroup",
+    "AWS::CloudWatch::Alarm",
+    "AWS::CloudWatch::Dashboard",
+    "AWS::Lambda::Function",
+    "AWS::Events::Rule",
+    "AWS::Lambda::Permission",
+    "AWS::Backup::BackupVault",
+    "AWS::Backup::BackupPlan",
+    "AWS::Backup::BackupSelection",
+];
+
+fn main() {
+    // `cargo bench --bench phases -- parse FILE`: parse one file 100 times (for profilers).
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "parse") {
+        let src = std::fs::read_to_string(&args[i + 1]).expect("readable file");
+        let t = time(100, || {
+            let mut d = sleuthc::diagnostics::Diagnostics::default();
+            sleuthc::syntax::parse(sleuthc::span::FileId(0), &src, &mut d)
+        });
+        println!("parse {}: {}", args[i + 1], ms(t));
+        return;
+    }
+    let text: &'static str = include_str!("../schema/cfn.schemas");
+    let open = time(20, || SchemaDb::from_static(text));
+    let first_use = time(20, || {
+        let db = SchemaDb::from_static(text);
+        FLEET_TYPES
+            .iter()
+            .filter(|t| db.resource(t).is_some())
+            .count()
+    });
+    println!("schemas: open (index only)               {}", ms(open));
+    println!(
+        "schemas: open + parse {} fleet types     {}",
+        FLEET_TYPES.len(),
+        ms(first_use)
+    );
+
+    let fleet = std::fs::read_to_string("examples/tablesleuth/envs.sleuth")
+        .expect("run from the repository root");
+    let large = std::process::Command::new("python3")
+        .args(["benches/gen_large.py", "100"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+    let mut cases = vec![("fleet", fleet, 30)];
+    if let Some(l) = large {
+        cases.push(("large (100 envs x 3 regions x 2 stacks)", l, 5));
+    }
+    for (name, src, runs) in cases {
+        let parse = time(runs, || {
+            let mut d = sleuthc::diagnostics::Diagnostics::default();
+            sleuthc::syntax::parse(sleuthc::span::FileId(0), &src, &mut d)
+        });
+        let check = time(runs, || {
+            compile(
+                name,
+                src.clone(),
+                &NoImports,
+                &Options::default(),
+                Mode::Check,
+            )
+        });
+        let build = time(runs, || {
+            compile(
+                name,
+                src.clone(),
+                &NoImports,
+                &Options::default(),
+                Mode::Build,
+            )
+        });
+        let c = compile(
+            name,
+            src.clone(),
+            &NoImports,
+            &Options::default(),
+            Mode::Build,
+        );
+        assert!(!c.has_errors(), "{name} must compile");
+        let files = c.files.unwrap_or_default();
+        let bytes: usize = files.iter().map(|f| f.contents.len()).sum();
+        println!("{name}:");
+        println!("  parse of the root file only             {}", ms(parse));
+        println!("  check (load, resolve, expand, limits)   {}", ms(check));
+        println!("  build (check + serialise all files)     {}", ms(build));
+        println!("  output: {} files, {} bytes", files.len(), bytes);
+    }
+}
