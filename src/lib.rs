@@ -90,7 +90,7 @@ fn emit_files(ex: &expand::Expanded, diags: &mut Diagnostics) -> Vec<OutputFile>
     let mut files = Vec::with_capacity(ex.stacks.len() + 1);
     let mut sizes = Vec::with_capacity(ex.stacks.len());
     for inst in &ex.stacks {
-        let body = emit::to_json(&emit::cloudformation::template(inst));
+        let body = emit::to_json(&emit::cloudformation::Template(inst));
         emit::limits::check_template(inst, &body, diags);
         sizes.push(body.len());
         files.push(OutputFile {

@@ -39,6 +39,15 @@ pub struct EnvInfo {
 }
 
 impl EnvInfo {
+    /// One field of `env`, without building the record.
+    pub fn field(&self, name: &str) -> Option<Value> {
+        Some(match name {
+            "name" => Value::Str(self.name.clone()),
+            "account" => Value::Str(self.account.clone()),
+            _ => return self.fields.get(name).cloned(),
+        })
+    }
+
     /// `env` as a value: name, account, regions, approval and every field.
     pub fn value(&self) -> Value {
         let mut m = IndexMap::new();

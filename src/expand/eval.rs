@@ -863,6 +863,14 @@ impl<'a> Expander<'a> {
             }
             ExprKind::Name(n) => self.name(f, b, n, e.span),
             ExprKind::Field(base, field) => {
+                // `env.x` is read directly instead of building the whole `env` record.
+                if let (ExprKind::Name(n), Some(env)) = (&base.kind, f.env) {
+                    if n == "env" && b.lookup(n).is_none() {
+                        if let Some(v) = env.field(&field.node) {
+                            return v;
+                        }
+                    }
+                }
                 let v = self.expr(f, b, base);
                 let instance =
                     matches!(&base.kind, ExprKind::Name(n) if b.instances.iter().any(|i| i == n));

@@ -95,7 +95,7 @@ pub fn build_resource(
             user_tags = Some((value, entry.value.span));
             continue;
         }
-        match to_cfn(&value, shape, key) {
+        match to_cfn(&value, shape, &Path::Root(key)) {
             Ok(json) => {
                 res.properties.insert(key.to_string(), json);
             }
@@ -208,7 +208,11 @@ fn option(res: &mut CfnResource, entry: &ast::Entry, value: Value, diags: &mut V
                 diags.push(d);
                 return;
             }
-            match to_cfn(&iso_durations(value.clone()), &Shape::Json, key) {
+            match to_cfn(
+                &iso_durations(value.clone()),
+                &Shape::Json,
+                &Path::Root(key),
+            ) {
                 Ok(j @ Json::Object(_)) => {
                     if key == "update_policy" {
                         res.update_policy = Some(j);
@@ -237,7 +241,7 @@ fn option(res: &mut CfnResource, entry: &ast::Entry, value: Value, diags: &mut V
                 ));
                 return;
             }
-            match to_cfn(&value, &Shape::Json, "metadata") {
+            match to_cfn(&value, &Shape::Json, &Path::Root("metadata")) {
                 Ok(j @ Json::Object(_)) => res.metadata = Some(j),
                 _ => diags.push(
                     Diagnostic::error(Code::BadResourceOption, span, "`metadata` must be a record")
@@ -418,7 +422,7 @@ fn tags(
             match value {
                 Value::Record(m) => {
                     for (k, v) in m {
-                        match to_cfn(&v, &Shape::String, &k) {
+                        match to_cfn(&v, &Shape::String, &Path::Root(&k)) {
                             Ok(j) => {
                                 merged.shift_remove(&k);
                                 merged.insert(k, j);
@@ -475,7 +479,40 @@ fn tags(
 }
 
 /// Converts a value to template JSON, checking it against the schema shape.
-fn to_cfn(v: &Value, shape: &Shape, path: &str) -> Result<Json, PropError> {
+/// Where a value sits inside a property, built without allocating; formatted
+/// (`LaunchTemplateData.BlockDeviceMappings[0].Ebs`) only when there is an error.
+#[derive(Clone, Copy)]
+enum Path<'a> {
+    Root(&'a str),
+    Key(&'a Path<'a>, &'a str),
+    Index(&'a Path<'a>, usize),
+}
+
+impl Path<'_> {
+    /// The first property name on the path (from the root) that satisfies `f`.
+    fn find_key(&self, f: &dyn Fn(&str) -> bool) -> Option<String> {
+        let (here, parent) = match self {
+            Path::Root(k) => (Some(*k), None),
+            Path::Key(p, k) => (Some(*k), Some(*p)),
+            Path::Index(p, _) => (None, Some(*p)),
+        };
+        parent
+            .and_then(|p| p.find_key(f))
+            .or_else(|| here.filter(|k| f(k)).map(str::to_string))
+    }
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Path::Root(k) => write!(out, "{k}"),
+            Path::Key(p, k) => write!(out, "{p}.{k}"),
+            Path::Index(p, i) => write!(out, "{p}[{i}]"),
+        }
+    }
+}
+
+fn to_cfn(v: &Value, shape: &Shape, path: &Path<'_>) -> Result<Json, PropError> {
     let err = |code: Code, message: String| PropError {
         code,
         path: path.to_string(),
@@ -495,9 +532,9 @@ fn to_cfn(v: &Value, shape: &Shape, path: &str) -> Result<Json, PropError> {
     };
     if let Value::Secret(d) = v {
         // Clear-text places, at any depth: user data, tags, tag specifications.
-        let exposed = path
-            .split(['.', '['])
-            .find(|seg| seg.ends_with("UserData") || *seg == "Tags" || *seg == "TagSpecifications");
+        let exposed = path.find_key(&|seg| {
+            seg.ends_with("UserData") || seg == "Tags" || seg == "TagSpecifications"
+        });
         if let Some(seg) = exposed {
             let place = if seg.ends_with("UserData") {
                 "user data"
@@ -595,7 +632,7 @@ fn to_cfn(v: &Value, shape: &Shape, path: &str) -> Result<Json, PropError> {
                 if matches!(x, Value::None | Value::Error) {
                     continue;
                 }
-                out.push(to_cfn(x, item, &format!("{path}[{i}]"))?);
+                out.push(to_cfn(x, item, &Path::Index(path, i))?);
             }
             Ok(Json::Array(out))
         }
@@ -605,7 +642,7 @@ fn to_cfn(v: &Value, shape: &Shape, path: &str) -> Result<Json, PropError> {
                 if matches!(x, Value::None | Value::Error) {
                     continue;
                 }
-                out.insert(k.clone(), to_cfn(x, item, &format!("{path}.{k}"))?);
+                out.insert(k.clone(), to_cfn(x, item, &Path::Key(path, k))?);
             }
             Ok(Json::Object(out))
         }
@@ -618,7 +655,7 @@ fn to_cfn(v: &Value, shape: &Shape, path: &str) -> Result<Json, PropError> {
         ) => {
             let mut out = serde_json::Map::new();
             for (k, x) in m {
-                let sub = format!("{path}.{k}");
+                let sub = Path::Key(path, k);
                 let Some(s) = properties.get(k) else {
                     let help = did_you_mean(k, properties.keys().map(String::as_str))
                         .map(|b| format!("did you mean `{b}`?"))
@@ -633,7 +670,7 @@ fn to_cfn(v: &Value, shape: &Shape, path: &str) -> Result<Json, PropError> {
                             ))
                         });
                     return Err(PropError {
-                        path: sub.clone(),
+                        path: sub.to_string(),
                         help,
                         ..err(
                             Code::UnknownProperty,

@@ -34,6 +34,8 @@ struct Loader<'a> {
     /// Modules being loaded, for cycle reports: (key, the import span that led here).
     stack: Vec<(String, Option<Span>)>,
     diags: Diagnostics,
+    /// The pre-parsed stdlib, decoded on the first stdlib import (`None` inside: stale).
+    stdlib: Option<Option<Vec<ast::Module>>>,
 }
 
 /// Parses `root_name` (text given) and all its imports.
@@ -49,14 +51,21 @@ pub fn load(
         by_key: IndexMap::new(),
         stack: Vec::new(),
         diags: Diagnostics::default(),
+        stdlib: None,
     };
-    l.load_module(
-        root_name.to_string(),
-        root_name.to_string(),
-        root_text,
-        Origin::User,
-        None,
-    );
+    let root = l
+        .sources
+        .add(root_name.to_string(), root_text, Origin::User);
+    // The stdlib files always follow the root, so their ids match the pre-parsed cache.
+    for (i, (name, text)) in STDLIB.iter().enumerate() {
+        let id = l.sources.add(
+            format!("<stdlib>/{name}.sleuth"),
+            text.to_string(),
+            Origin::Stdlib,
+        );
+        debug_assert_eq!(id, syntax::cache::stdlib_file(i));
+    }
+    l.load_module(root_name.to_string(), root, Origin::User, None);
     (
         Parsed {
             sources: l.sources,
@@ -70,16 +79,19 @@ impl Loader<'_> {
     fn load_module(
         &mut self,
         key: String,
-        display: String,
-        text: String,
+        file: FileId,
         origin: Origin,
         via: Option<Span>,
     ) -> Option<usize> {
-        let file = self.sources.add(display, text, origin.clone());
         self.by_key.insert(key.clone(), None);
         self.stack.push((key.clone(), via));
-        let text = self.sources.get(file).text.clone();
-        let parsed = syntax::parse(file, &text, &mut self.diags);
+        let parsed = match self.preparsed(file) {
+            Some(m) => Some(m),
+            None => {
+                let text = self.sources.get(file).text.clone();
+                syntax::parse(file, &text, &mut self.diags)
+            }
+        };
         let result = parsed.map(|ast| {
             // The slot is taken before imports load, so the root is module 0.
             let index = self.modules.len();
@@ -113,8 +125,17 @@ impl Loader<'_> {
         result
     }
 
+    /// The cached AST of a stdlib file, when the cache is current.
+    fn preparsed(&mut self, file: FileId) -> Option<ast::Module> {
+        let index = (0..STDLIB.len()).find(|&i| syntax::cache::stdlib_file(i) == file)?;
+        let cache = self.stdlib.get_or_insert_with(syntax::cache::modules);
+        cache
+            .as_mut()
+            .map(|modules| std::mem::take(&mut modules[index]))
+    }
+
     fn import(&mut self, importer: &str, from_stdlib: bool, imp: &ast::Import) -> Option<usize> {
-        let (key, display, text, origin, span) = match &imp.source {
+        let (key, file, origin, span) = match &imp.source {
             ast::ImportSource::Std(path) => {
                 let span = path.first()?.span.to(path.last()?.span);
                 let names: Vec<&str> = path.iter().map(|s| s.node.as_str()).collect();
@@ -137,7 +158,7 @@ impl Loader<'_> {
                     self.diags.push(d);
                     return None;
                 }
-                let Some((_, text)) = STDLIB.iter().find(|(n, _)| *n == module) else {
+                let Some(index) = STDLIB.iter().position(|(n, _)| *n == module) else {
                     self.diags.push(
                         Diagnostic::error(
                             Code::UnknownImport,
@@ -160,8 +181,7 @@ impl Loader<'_> {
                 };
                 (
                     format!("std.{module}"),
-                    format!("<stdlib>/{module}.sleuth"),
-                    Some(text.to_string()),
+                    Some(syntax::cache::stdlib_file(index)),
                     Origin::Stdlib,
                     span,
                 )
@@ -170,8 +190,12 @@ impl Loader<'_> {
                 if from_stdlib {
                     return None;
                 }
-                let joined = join_relative(importer, &path.node);
-                (joined.clone(), joined, None, Origin::User, path.span)
+                (
+                    join_relative(importer, &path.node),
+                    None,
+                    Origin::User,
+                    path.span,
+                )
             }
         };
         if let Some(&existing) = self.by_key.get(&key) {
@@ -180,10 +204,10 @@ impl Loader<'_> {
             }
             return existing;
         }
-        let text = match text {
-            Some(t) => t,
+        let file = match file {
+            Some(f) => f,
             None => match self.loader.load(&key) {
-                Ok(t) => t,
+                Ok(text) => self.sources.add(key.clone(), text, Origin::User),
                 Err(err) => {
                     let d = match err {
                         LoadError::Io(reason) => Diagnostic::error(
@@ -206,7 +230,7 @@ impl Loader<'_> {
                 }
             },
         };
-        self.load_module(key, display, text, origin, Some(span))
+        self.load_module(key, file, origin, Some(span))
     }
 
     fn report_cycle(&mut self, key: &str, span: Span) {

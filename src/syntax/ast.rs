@@ -1,17 +1,20 @@
 //! The abstract syntax tree of one `.sleuth` file. Every node carries its span; no
-//! pest type appears here.
+//! pest type appears here. The AST is serialisable so the embedded standard library
+//! can ship pre-parsed (see `syntax::cache`).
+
+use serde::{Deserialize, Serialize};
 
 use crate::span::{Span, Spanned};
 
 pub type Ident = Spanned<String>;
 
 /// A parsed file.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Module {
     pub items: Vec<Item>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Item {
     App(App),
     Import(Import),
@@ -21,7 +24,7 @@ pub enum Item {
     Stack(Stack),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct App {
     pub name: Ident,
     pub entries: Vec<Entry>,
@@ -29,7 +32,7 @@ pub struct App {
 }
 
 /// Where an import comes from.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ImportSource {
     /// `std.network`: the module path after `std`.
     Std(Vec<Ident>),
@@ -37,42 +40,42 @@ pub enum ImportSource {
     File(Spanned<String>),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Import {
     pub source: ImportSource,
     pub names: Vec<Ident>,
     pub span: Span,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Param {
     pub binding: TypedBinding,
     pub span: Span,
 }
 
 /// `name: Type = default`
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TypedBinding {
     pub name: Ident,
     pub ty: TypeExpr,
     pub default: Option<Expr>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Environments {
     pub fields: Vec<TypedBinding>,
     pub envs: Vec<EnvDecl>,
     pub span: Span,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EnvDecl {
     pub name: Ident,
     pub entries: Vec<Entry>,
     pub span: Span,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Component {
     pub name: Ident,
     pub params: Vec<TypedBinding>,
@@ -80,19 +83,19 @@ pub struct Component {
     pub span: Span,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Stack {
     pub name: Ident,
     pub body: Block,
     pub span: Span,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Block {
     pub statements: Vec<Statement>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Statement {
     Let {
         name: Ident,
@@ -122,7 +125,7 @@ pub enum Statement {
     },
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Resource {
     pub name: Ident,
     pub key: Option<Expr>,
@@ -132,13 +135,13 @@ pub struct Resource {
 }
 
 /// `Key = value`
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
     pub key: Ident,
     pub value: Expr,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum TypeExpr {
     Named(Ident),
     List(Box<TypeExpr>, Span),
@@ -161,7 +164,7 @@ impl TypeExpr {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BinOp {
     Or,
     And,
@@ -194,32 +197,32 @@ impl BinOp {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum UnOp {
     Not,
     Neg,
 }
 
 /// One part of an interpolated string.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum StrPart {
     Text(String),
     Expr(Expr),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Arg {
     pub name: Option<Ident>,
     pub value: Expr,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Expr {
     pub kind: ExprKind,
     pub span: Span,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ExprKind {
     Int(i64),
     Bool(bool),

@@ -2,6 +2,7 @@
 //! pest types stay inside this module; callers get an [`ast::Module`] or diagnostics.
 
 pub mod ast;
+pub mod cache;
 mod lower;
 mod rules;
 
