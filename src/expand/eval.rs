@@ -702,7 +702,7 @@ impl<'a> Expander<'a> {
                 value,
                 &p.ty,
                 vspan,
-                &format!("argument `{}` of `{}`", p.name.node, comp.name.node),
+                &|| format!("argument `{}` of `{}`", p.name.node, comp.name.node),
                 passed,
                 &args_expr(args, &p.name.node),
             );
@@ -726,17 +726,12 @@ impl<'a> Expander<'a> {
         value: Value,
         ty: &types::Type,
         span: Span,
-        what: &str,
+        what: &dyn Fn() -> String,
         passed: bool,
         expr: &Option<&Expr>,
     ) -> Value {
-        let mut sub = Vec::new();
         let result = {
-            let mut defaults = |e: &Expr| {
-                let v = self.expr(f, b, e);
-                sub.push(());
-                v
-            };
+            let mut defaults = |e: &Expr| self.expr(f, b, e);
             types::check(value, ty, "", &mut defaults)
         };
         match result {
@@ -748,8 +743,9 @@ impl<'a> Expander<'a> {
                     format!(" (at `{}`)", m.path)
                 };
                 let span = expr.map(|e| props::find_span(e, &m.path)).unwrap_or(span);
-                let mut d = Diagnostic::error(m.code, span, format!("{what}: {}{at}", m.message))
-                    .with_label(format!("expected {}", ty.describe()));
+                let mut d =
+                    Diagnostic::error(m.code, span, format!("{}: {}{at}", what(), m.message))
+                        .with_label(format!("expected {}", ty.describe()));
                 if let Some(h) = m.help {
                     d = d.with_help(h);
                 }

@@ -171,6 +171,16 @@ impl Mismatch {
         }
     }
 
+    /// Places a mismatch found inside a value under `prefix` (`a.b`, `[2]`).
+    fn under(mut self, prefix: &str) -> Mismatch {
+        self.path = match self.path.chars().next() {
+            None => prefix.to_string(),
+            Some('[') => format!("{prefix}{}", self.path),
+            Some(_) => format!("{prefix}.{}", self.path),
+        };
+        self
+    }
+
     fn help(mut self, h: impl Into<String>) -> Mismatch {
         self.help = Some(h.into());
         self
@@ -334,7 +344,11 @@ pub fn check(
             Value::List(xs) => {
                 let mut out = Vec::with_capacity(xs.len());
                 for (i, x) in xs.into_iter().enumerate() {
-                    out.push(check(x, elem, &format!("{path}[{i}]"), defaults)?);
+                    // Paths are only built on the way out of an error.
+                    out.push(
+                        check(x, elem, "", defaults)
+                            .map_err(|m| m.under(&format!("{path}[{i}]")))?,
+                    );
                 }
                 Ok(Value::List(out))
             }
@@ -347,19 +361,21 @@ pub fn check(
             Value::Record(mut m) => {
                 let mut out = IndexMap::new();
                 for (k, (fty, default)) in fields {
-                    let sub = if path.is_empty() {
-                        k.clone()
-                    } else {
-                        format!("{path}.{k}")
+                    let sub = |m: Mismatch| {
+                        m.under(&if path.is_empty() {
+                            k.clone()
+                        } else {
+                            format!("{path}.{k}")
+                        })
                     };
                     match m.shift_remove(k) {
                         Some(v) => {
-                            out.insert(k.clone(), check(v, fty, &sub, defaults)?);
+                            out.insert(k.clone(), check(v, fty, "", defaults).map_err(sub)?);
                         }
                         None => match default {
                             Some(e) => {
                                 let v = defaults(e);
-                                out.insert(k.clone(), check(v, fty, &sub, defaults)?);
+                                out.insert(k.clone(), check(v, fty, "", defaults).map_err(sub)?);
                             }
                             None if matches!(fty, Type::Optional(_)) => {
                                 out.insert(k.clone(), Value::None);
