@@ -270,9 +270,48 @@ fn report(c: &Compilation, input: &Input) {
     };
 }
 
+/// The output directory is replaced wholesale, so it must be one sleuthc wrote (its
+/// `manifest.json` says so) or an empty one: `-o src` must never delete a user's files.
+fn check_replaceable(out: &Path) -> std::io::Result<()> {
+    let refuse = |why: &str| {
+        Err(std::io::Error::other(format!(
+            "refusing to replace it: {why}; choose another output directory with -o, or remove it"
+        )))
+    };
+    if out.file_name().is_none() {
+        return refuse("it is not a directory name sleuthc can replace (`.`, `..` or `/`)");
+    }
+    let meta = match std::fs::symlink_metadata(out) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    if !meta.is_dir() {
+        return refuse("it exists and is not a directory");
+    }
+    if std::fs::read_dir(out)?.next().is_none() {
+        return Ok(());
+    }
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap_or_default();
+    let ours = serde_json::from_str::<serde_json::Value>(&manifest)
+        .ok()
+        .and_then(|m| {
+            m.get("compiler")
+                .and_then(|c| c.as_str())
+                .map(|c| c.starts_with("sleuthc "))
+        })
+        .unwrap_or(false);
+    if ours {
+        Ok(())
+    } else {
+        refuse("it is a non-empty directory that sleuthc did not write (no sleuthc manifest.json)")
+    }
+}
+
 /// Writes every file into a fresh sibling directory, then swaps it into place, so an
 /// error (or a crash) never leaves a half-written output directory.
 fn write_atomically(out: &Path, files: &[OutputFile]) -> std::io::Result<()> {
+    check_replaceable(out)?;
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),

@@ -236,3 +236,34 @@ fn param_override() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("E0202"), "{}", stderr(&o));
 }
+
+#[test]
+fn never_replaces_a_directory_it_did_not_write() {
+    let dir = tmp("foreign");
+    let out = dir.join("src");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("precious.rs"), "fn main() {}").unwrap();
+    let o = sleuthc(&[
+        "build",
+        "examples/hello-bucket/envs.sleuth",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("refusing to replace"), "{}", stderr(&o));
+    assert!(out.join("precious.rs").is_file(), "user files must survive");
+    // An empty directory, and a previous output, are fine.
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    for _ in 0..2 {
+        let o = sleuthc(&[
+            "build",
+            "examples/hello-bucket/envs.sleuth",
+            "-o",
+            empty.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    let o = sleuthc(&["build", "examples/hello-bucket/envs.sleuth", "-o", "."]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}

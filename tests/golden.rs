@@ -85,3 +85,105 @@ fn stdlib_checks_with_zero_diagnostics() {
         common::render(&c)
     );
 }
+
+/// A sample source literal of a type, for instantiating components in tests.
+fn sample(ty: &sleuthc::types::Type) -> Option<String> {
+    use sleuthc::types::Type;
+    Some(match ty {
+        Type::String => "\"sample\"".into(),
+        Type::Int => "1".into(),
+        Type::Bool => "true".into(),
+        Type::Duration => "1d".into(),
+        Type::Region => "\"us-east-1\"".into(),
+        Type::AccountId => "\"111111111111\"".into(),
+        Type::Cidr => "\"10.0.0.0/16\"".into(),
+        Type::Arn => "\"arn:aws:iam::111111111111:role/sample\"".into(),
+        Type::Json => "{}".into(),
+        Type::List(t) => format!("[{}]", sample(t)?),
+        Type::Optional(_) => "none".into(),
+        Type::Enum(vs) => format!("\"{}\"", vs.first()?),
+        Type::Record(fields) => {
+            let mut parts = Vec::new();
+            for (k, (t, default)) in fields {
+                if default.is_none() && !matches!(t, Type::Optional(_)) {
+                    parts.push(format!("{k} = {}", sample(t)?));
+                }
+            }
+            format!("{{ {} }}", parts.join(", "))
+        }
+        Type::Secret | Type::Resource(_) | Type::Error => return None,
+    })
+}
+
+/// Every stdlib component, instantiated once with sample arguments for its required
+/// parameters and once with every parameter given, builds without diagnostics: this
+/// checks each body's values against the resource schemas, not only its names.
+#[test]
+fn every_stdlib_component_instantiates_cleanly() {
+    let mut imports = String::new();
+    let mut names = Vec::new();
+    for (module, text) in STDLIB {
+        for line in text.lines() {
+            if let Some(rest) = line.strip_prefix("component ") {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                imports.push_str(&format!("import std.{module}.{name}\n"));
+                names.push(name);
+            }
+        }
+    }
+    let header = format!(
+        "app stdlib_check {{ tags = {{ Project = \"check\" }} }}\n{imports}environments {{ env dev {{ account = \"111111111111\", regions = [\"us-east-1\"] }} }}\n"
+    );
+    // Resolve once to learn each component's parameters and their types.
+    let probe = format!("{header}stack minimal {{ resource topic: AWS::SNS::Topic {{}} }}\n");
+    let (parsed, d) = sleuthc::resolve::load("probe.sleuth", probe, &common::RepoLoader);
+    assert!(d.is_empty());
+    let (checked, d) = sleuthc::resolve::resolve(parsed);
+    assert!(d.is_empty());
+    let mut stacks = String::new();
+    for name in &names {
+        let comp = checked
+            .components
+            .iter()
+            .find(|c| &c.name.node == name)
+            .expect("component resolved");
+        for (variant, all) in [("required", false), ("all", true)] {
+            let mut args = Vec::new();
+            let mut skip = false;
+            for p in &comp.params {
+                if p.default.is_some() && !all {
+                    continue;
+                }
+                match sample(&p.ty) {
+                    Some(v) => args.push(format!("{}: {v}", p.name.node)),
+                    None if p.default.is_some()
+                        || matches!(p.ty, sleuthc::types::Type::Optional(_)) => {}
+                    None => skip = true,
+                }
+            }
+            if !skip {
+                stacks.push_str(&format!(
+                    "stack {name}_{variant} {{\n  let it = {name}({})\n}}\n",
+                    args.join(", ")
+                ));
+            }
+        }
+    }
+    let src = format!("{header}{stacks}");
+    assert!(
+        stacks.matches("stack ").count() >= 2 * names.len() - 2,
+        "{stacks}"
+    );
+    let c = compile(
+        "stdlib-instances.sleuth",
+        src.clone(),
+        &common::RepoLoader,
+        &Options::default(),
+        Mode::Build,
+    );
+    assert!(c.diagnostics.is_empty(), "{src}\n{}", common::render(&c));
+    assert!(c.files.is_some_and(|f| f.len() > names.len()));
+}
