@@ -109,6 +109,11 @@ fn main() -> ExitCode {
             };
         }
     };
+    // Release builds abort on panic (smaller, faster code); say what happened first.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("error: internal compiler error: {info}");
+        eprintln!("note: this is a bug in sleuthc; please report it with the input that caused it");
+    }));
     // Nesting depth and component recursion are bounded by the library, so the main
     // thread's stack suffices (a worker thread would cost a second malloc arena).
     run(cli)
