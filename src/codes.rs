@@ -55,6 +55,8 @@ codes! {
         "Files import each other in a circle. Move the shared components into a third file\nthat both import.\n";
     EnvField = "E0104", "environment field missing, unknown or mistyped",
         "Every environment must set `account`, `regions` and every field of the `fields`\nschema that has no default, and nothing else. The error points at the environment that\nhas it wrong.\n\n    environments {\n      fields { instance_type: String }\n      env dev { account = \"111111111111\", regions = [\"us-east-2\"] }   # missing instance_type\n    }\n";
+    RecursiveComponent = "E0106", "recursive component",
+        "A component instantiates itself, directly or through other components. Component\ninstances are expanded while compiling, so recursion would never end. Use a `for`\nloop over a list to create several resources instead.\n";
     MissingItem = "E0105", "required item missing",
         "A program needs an `app` and an `environments` block, and at least one stack to\nbuild. Parameters without a default need a value from `--param name=value`.\n";
     TypeMismatch = "E0200", "type mismatch",

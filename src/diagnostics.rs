@@ -70,7 +70,19 @@ impl Diagnostic {
     }
 
     pub fn with_secondary(mut self, span: Span, message: impl Into<String>) -> Self {
-        if span != self.span || !self.secondary.iter().any(|l| l.span == span) {
+        // A label on the primary span itself joins the primary label.
+        if span == self.span {
+            let message = message.into();
+            if !self.label.contains(&message) {
+                self.label = if self.label.is_empty() {
+                    message
+                } else {
+                    format!("{}: {message}", self.label)
+                };
+            }
+            return self;
+        }
+        if !self.secondary.iter().any(|l| l.span == span) {
             self.secondary.push(Label {
                 span,
                 message: message.into(),
@@ -116,7 +128,20 @@ pub struct Diagnostics {
 impl Diagnostics {
     pub fn push(&mut self, d: Diagnostic) {
         let key = (d.span, d.code, d.message.clone());
-        self.items.entry(key).or_insert(d);
+        match self.items.get_mut(&key) {
+            // The same mistake reached another way (another call site): one message,
+            // every way that led to it.
+            Some(existing) => {
+                for l in d.secondary {
+                    if l.span != existing.span && !existing.secondary.contains(&l) {
+                        existing.secondary.push(l);
+                    }
+                }
+            }
+            None => {
+                self.items.insert(key, d);
+            }
+        }
     }
 
     pub fn extend(&mut self, other: Diagnostics) {

@@ -186,7 +186,13 @@ fn read_source(path: &Path) -> Result<String, ReadError> {
         return Err(ReadError::Io("it is a directory, not a file".into()));
     }
     let bytes = std::fs::read(path).map_err(|e| ReadError::Io(io_reason(&e)))?;
-    String::from_utf8(bytes).map_err(|e| ReadError::NotUtf8(e.utf8_error().valid_up_to()))
+    let mut text =
+        String::from_utf8(bytes).map_err(|e| ReadError::NotUtf8(e.utf8_error().valid_up_to()))?;
+    // Some editors start UTF-8 files with a byte-order mark; it is not part of the program.
+    if text.starts_with('\u{feff}') {
+        text.replace_range(..3, "   ");
+    }
+    Ok(text)
 }
 
 fn io_reason(e: &std::io::Error) -> String {
@@ -298,19 +304,52 @@ fn check_replaceable(out: &Path) -> std::io::Result<()> {
         return Ok(());
     }
     let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap_or_default();
-    let ours = serde_json::from_str::<serde_json::Value>(&manifest)
+    let Some(manifest) = serde_json::from_str::<serde_json::Value>(&manifest)
         .ok()
-        .and_then(|m| {
+        .filter(|m| {
             m.get("compiler")
                 .and_then(|c| c.as_str())
-                .map(|c| c.starts_with("sleuthc "))
+                .is_some_and(|c| c.starts_with("sleuthc "))
         })
-        .unwrap_or(false);
-    if ours {
-        Ok(())
-    } else {
-        refuse("it is a non-empty directory that sleuthc did not write (no sleuthc manifest.json)")
+    else {
+        return refuse(
+            "it is a non-empty directory that sleuthc did not write (no sleuthc manifest.json)",
+        );
+    };
+    // Only what that build wrote may be there: a file added since would be lost.
+    let mut ours: std::collections::BTreeSet<PathBuf> = manifest["stacks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["template"].as_str())
+        .map(|t| out.join(t))
+        .collect();
+    ours.insert(out.join("manifest.json"));
+    if let Some(stranger) = first_file_not_in(out, &ours)? {
+        return refuse(&format!(
+            "it holds `{}`, which sleuthc did not write",
+            stranger.display()
+        ));
     }
+    Ok(())
+}
+
+/// The first file below `dir` that is not in `known` (directories are walked).
+fn first_file_not_in(
+    dir: &Path,
+    known: &std::collections::BTreeSet<PathBuf>,
+) -> std::io::Result<Option<PathBuf>> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if std::fs::symlink_metadata(&path)?.is_dir() {
+            if let Some(found) = first_file_not_in(&path, known)? {
+                return Ok(Some(found));
+            }
+        } else if !known.contains(&path) {
+            return Ok(Some(path));
+        }
+    }
+    Ok(None)
 }
 
 /// Writes every file into a fresh sibling directory, then swaps it into place, so an

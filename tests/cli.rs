@@ -267,3 +267,55 @@ fn never_replaces_a_directory_it_did_not_write() {
     let o = sleuthc(&["build", "examples/hello-bucket/envs.sleuth", "-o", "."]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
+
+#[test]
+fn never_deletes_files_added_to_a_previous_output() {
+    let dir = tmp("added");
+    let out = dir.join("out");
+    let ok = sleuthc(&[
+        "build",
+        "examples/hello-bucket/envs.sleuth",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    std::fs::write(out.join("NOTES.md"), "mine").unwrap();
+    let o = sleuthc(&[
+        "build",
+        "examples/hello-bucket/envs.sleuth",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("NOTES.md"), "{}", stderr(&o));
+    assert!(out.join("NOTES.md").is_file());
+}
+
+#[test]
+fn a_selection_of_nothing_is_an_error() {
+    let o = sleuthc(&[
+        "check",
+        "examples/two-regions/envs.sleuth",
+        "--env",
+        "staging",
+        "--region",
+        "eu-west-1",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("select no environment"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_byte_order_mark_is_ignored() {
+    let dir = tmp("bom");
+    let f = dir.join("bom.sleuth");
+    let src =
+        std::fs::read_to_string(common::root().join("examples/hello-bucket/envs.sleuth")).unwrap();
+    std::fs::write(&f, format!("\u{feff}{src}")).unwrap();
+    let o = sleuthc(&["check", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}

@@ -128,6 +128,35 @@ fn compile_time(b: Builtin, arg: &Arg) -> Option<Diagnostic> {
 // A failed call is rare and ends in a diagnostic: not worth boxing it.
 #[allow(clippy::result_large_err)]
 pub fn call(b: Builtin, args: Vec<Arg>, span: Span, region: &str) -> Result<Value, Diagnostic> {
+    let v = call_unchecked(b, args, span, region)?;
+    let len = match &v {
+        Value::Str(s) => s.len(),
+        Value::List(xs) => xs.len(),
+        _ => 0,
+    };
+    if len > super::eval::MAX_VALUE_LEN {
+        return Err(Diagnostic::error(
+            Code::BadOperand,
+            span,
+            format!(
+                "`{}` would build a value longer than {} elements or bytes",
+                b.name(),
+                super::eval::MAX_VALUE_LEN
+            ),
+        )
+        .with_label("too large")
+        .with_note("a CloudFormation template is at most 1 MB"));
+    }
+    Ok(v)
+}
+
+#[allow(clippy::result_large_err)]
+fn call_unchecked(
+    b: Builtin,
+    args: Vec<Arg>,
+    span: Span,
+    region: &str,
+) -> Result<Value, Diagnostic> {
     if args.len() != b.arity() || args.iter().any(|a| a.0.is_error()) {
         return Ok(Value::Error);
     }
@@ -150,18 +179,24 @@ pub fn call(b: Builtin, args: Vec<Arg>, span: Span, region: &str) -> Result<Valu
                 _ => return Err(wrong(b, arg(0), "a String separator")),
             };
             match &arg(1).0 {
-                Value::List(xs) if xs.iter().all(|x| matches!(x, Value::Str(_))) => Ok(Value::Str(
-                    xs.iter()
-                        .filter_map(|x| {
-                            if let Value::Str(s) = x {
-                                Some(s.as_str())
-                            } else {
-                                None
-                            }
-                        })
-                        .collect::<Vec<_>>()
-                        .join(&sep),
-                )),
+                // Known at compile time: joined now, numbers and bools as text.
+                Value::List(xs)
+                    if xs
+                        .iter()
+                        .all(|x| matches!(x, Value::Str(_) | Value::Int(_) | Value::Bool(_))) =>
+                {
+                    Ok(Value::Str(
+                        xs.iter()
+                            .map(|x| match x {
+                                Value::Str(s) => s.clone(),
+                                Value::Int(n) => n.to_string(),
+                                Value::Bool(v) => v.to_string(),
+                                _ => String::new(),
+                            })
+                            .collect::<Vec<_>>()
+                            .join(&sep),
+                    ))
+                }
                 Value::List(xs) => {
                     let mut parts = Vec::new();
                     for x in xs {
@@ -212,6 +247,14 @@ pub fn call(b: Builtin, args: Vec<Arg>, span: Span, region: &str) -> Result<Valu
             let Value::Int(i) = arg(0).0 else {
                 return Err(wrong(b, arg(0), "an Int index"));
             };
+            if i < 0 {
+                return Err(Diagnostic::error(
+                    Code::BadOperand,
+                    arg(0).1,
+                    format!("index {i} is negative"),
+                )
+                .with_label("indexes start at 0"));
+            }
             match &arg(1).0 {
                 Value::List(xs) => match usize::try_from(i).ok().and_then(|i| xs.get(i)) {
                     Some(v) => Ok(v.clone()),
@@ -325,6 +368,18 @@ pub fn call(b: Builtin, args: Vec<Arg>, span: Span, region: &str) -> Result<Valu
             let Value::Str(key) = &arg(1).0 else {
                 return Err(wrong(b, arg(1), "a String key"));
             };
+            if key.is_empty()
+                || !key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-.+=@/".contains(c))
+            {
+                return Err(Diagnostic::error(
+                    Code::TypeMismatch,
+                    arg(1).1,
+                    format!("`{key}` cannot be a secret's JSON key in a dynamic reference"),
+                )
+                .with_label("letters, digits and _-.+=@/ only"));
+            }
             let json = json!({"Fn::Join": ["", ["{{resolve:secretsmanager:", {"Ref": r.logical_id}, format!(":SecretString:{key}}}}}")]]});
             Ok(Value::Secret(Deploy {
                 json,
@@ -348,6 +403,14 @@ pub fn call(b: Builtin, args: Vec<Arg>, span: Span, region: &str) -> Result<Valu
             let Value::Duration(secs) = arg(0).0 else {
                 return Err(wrong(b, arg(0), "a Duration such as `5m`"));
             };
+            if secs == 0 {
+                return Err(Diagnostic::error(
+                    Code::BadDuration,
+                    arg(0).1,
+                    "a rate of zero never fires",
+                )
+                .with_label("must be at least 1m"));
+            }
             let (n, unit) = if secs % 86400 == 0 {
                 (secs / 86400, "day")
             } else if secs % 3600 == 0 {
@@ -371,11 +434,15 @@ pub fn call(b: Builtin, args: Vec<Arg>, span: Span, region: &str) -> Result<Valu
             let Value::Duration(secs) = arg(0).0 else {
                 return Err(wrong(b, arg(0), "a Duration"));
             };
-            Ok(Value::Int(if b == Builtin::Days {
-                (secs / 86400) as i64
+            let n = if b == Builtin::Days {
+                secs / 86400
             } else {
-                secs as i64
-            }))
+                secs
+            };
+            i64::try_from(n).map(Value::Int).map_err(|_| {
+                Diagnostic::error(Code::BadDuration, arg(0).1, "this duration is too long")
+                    .with_label("does not fit in an Int")
+            })
         }
         Builtin::ToJson => {
             if let Some(d) = compile_time(b, arg(0)) {

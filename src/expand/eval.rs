@@ -23,8 +23,15 @@ type InstanceKey = (String, String, String);
 /// Outputs of a stack or component instance, by name, with the span of their value.
 type Outputs = IndexMap<String, (Value, Span)>;
 
-/// Components instantiating components deeper than this are reported (recursion).
+/// Components instantiating components deeper than this are reported.
 const MAX_COMPONENT_DEPTH: usize = 32;
+
+/// Longest string (bytes) or list (elements) a computation may build.
+pub const MAX_VALUE_LEN: usize = 1 << 20;
+
+/// Instances plus resources in one stack instance before expansion gives up: far
+/// beyond CloudFormation's 500 resources, so only runaway fan-out reaches it.
+const MAX_EXPANSION_WORK: usize = 5_000;
 
 /// The reference that led to evaluating another stack: where, and how.
 #[derive(Clone, Copy)]
@@ -61,6 +68,9 @@ struct Frame<'e> {
     resources: IndexMap<String, CfnResource>,
     depends_on: Vec<Dependency>,
     imports: Vec<String>,
+    /// Component instances and resources made so far; expansion stops past
+    /// [`MAX_EXPANSION_WORK`] instead of growing without bound.
+    work: usize,
 }
 
 /// One body being run: a stack's, or a component instance's.
@@ -131,6 +141,7 @@ impl<'a> Expander<'a> {
             resources: IndexMap::new(),
             depends_on: Vec::new(),
             imports: Vec::new(),
+            work: 0,
         };
         let mut body = Body {
             module: 0,
@@ -250,6 +261,7 @@ impl<'a> Expander<'a> {
             resources: IndexMap::new(),
             depends_on: Vec::new(),
             imports: Vec::new(),
+            work: 0,
         };
         let mut body = Body {
             module: 0,
@@ -272,6 +284,16 @@ impl<'a> Expander<'a> {
         let mut ids: IndexMap<String, (&str, Span)> = IndexMap::new();
         for (name, (value, span)) in &body.outputs {
             let logical_id = pascal_case(name);
+            if !logical_id.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                let d = Diagnostic::error(
+                    Code::LogicalIdClash,
+                    *span,
+                    format!("output `{name}` does not give a valid logical ID"),
+                )
+                .with_label("output names need letters or digits, starting with a letter");
+                self.error(&body, d);
+                continue;
+            }
             if let Some((other, prev)) = ids.get(&logical_id) {
                 let d = Diagnostic::error(
                     Code::LogicalIdClash,
@@ -344,6 +366,21 @@ impl<'a> Expander<'a> {
         }
         let json = match value {
             Value::Deploy(d) if d.shape == DeployShape::List => json!({"Fn::Join": [",", d.json]}),
+            Value::List(xs)
+                if xs
+                    .iter()
+                    .any(|x| matches!(x, Value::Str(s) if s.contains(','))) =>
+            {
+                let d = Diagnostic::error(
+                    Code::TypeMismatch,
+                    span,
+                    "an element of this list output contains `,`",
+                )
+                .with_label("list outputs are joined with `,` and split again where they are read")
+                .with_help("output the elements separately, or use another separator with `join`");
+                self.error(body, d);
+                return None;
+            }
             Value::List(xs) => {
                 let parts: Option<Vec<Json>> = xs.iter().map(scalar).collect();
                 match parts {
@@ -427,6 +464,9 @@ impl<'a> Expander<'a> {
     /// Runs a block's statements in the innermost scope (a loop iteration's, so the
     /// loop can collect the keyed resources its body declared).
     fn run_block(&mut self, f: &mut Frame, b: &mut Body, block: &ast::Block, stack_top: bool) {
+        if f.work > MAX_EXPANSION_WORK {
+            return;
+        }
         for s in &block.statements {
             if let Statement::Resource(r) = s {
                 if r.key.is_none() {
@@ -653,6 +693,20 @@ impl<'a> Expander<'a> {
     ) -> Value {
         let checked = self.checked;
         let comp = &checked.components[id];
+        f.work += 1;
+        if f.work == MAX_EXPANSION_WORK + 1 {
+            let d = Diagnostic::error(
+                Code::TooManyResources,
+                span,
+                format!("stack `{}` expands to more than {MAX_EXPANSION_WORK} component instances and resources", f.stack),
+            )
+            .with_label("expansion stopped here")
+            .with_help("CloudFormation allows 500 resources per template: split the stack, or instantiate fewer components");
+            self.error(b, d);
+        }
+        if f.work > MAX_EXPANSION_WORK {
+            return Value::Error;
+        }
         if b.depth >= MAX_COMPONENT_DEPTH {
             let d = Diagnostic::error(
                 Code::BadArguments,
@@ -762,6 +816,11 @@ impl<'a> Expander<'a> {
     }
 
     fn resource(&mut self, f: &mut Frame, b: &mut Body, r: &ast::Resource) {
+        f.work += 1;
+        if f.work > MAX_EXPANSION_WORK {
+            // Over the limit: the E0500 for the template reports it.
+            return;
+        }
         let rr = match &r.key {
             None => match b.lookup(&r.name.node) {
                 Some(Value::Resource(rr)) => rr.clone(),
@@ -809,6 +868,23 @@ impl<'a> Expander<'a> {
                 rr
             }
         };
+        if !rr.logical_id.starts_with(|c: char| c.is_ascii_alphabetic())
+            || r.key.is_some()
+                && rr.logical_id == format!("{}{}", b.prefix, pascal_case(&r.name.node))
+        {
+            let d = Diagnostic::error(
+                Code::LogicalIdClash,
+                r.name.span,
+                format!(
+                    "`{}` does not give a valid logical ID (`{}`)",
+                    r.name.node, rr.logical_id
+                ),
+            )
+            .with_label("logical IDs need letters or digits, starting with a letter")
+            .with_help("use a name (and keys) with letters and digits");
+            self.error(b, d);
+            return;
+        }
         if let Some(existing) = f.resources.get(&rr.logical_id) {
             let d = Diagnostic::error(
                 Code::LogicalIdClash,
@@ -966,6 +1042,20 @@ impl<'a> Expander<'a> {
         }
     }
 
+    /// Strings and lists beyond any template's size: `s = s + s` repeated must end in a
+    /// diagnostic, not in exhausted memory.
+    fn too_large(&mut self, b: &Body, span: Span) -> Value {
+        let d = Diagnostic::error(
+            Code::BadOperand,
+            span,
+            format!("this value would be longer than {MAX_VALUE_LEN} elements or bytes"),
+        )
+        .with_label("too large")
+        .with_note("a CloudFormation template is at most 1 MB");
+        self.error(b, d);
+        Value::Error
+    }
+
     fn operand_error(&mut self, b: &Body, span: Span, op: &str, v: &Value) -> Value {
         let mut d = Diagnostic::error(
             Code::BadOperand,
@@ -1121,7 +1211,7 @@ impl<'a> Expander<'a> {
         }
         let schema = crate::schema::SchemaDb::embedded().resource(&r.type_name);
         let attrs: Vec<String> = schema.map(|s| s.attributes.clone()).unwrap_or_default();
-        if attrs.iter().any(|a| a == attr) {
+        if attrs.iter().any(|a| a == attr) || schema.is_some_and(|s| s.has_attribute(attr)) {
             return Value::Deploy(Deploy {
                 json: json!({"Fn::GetAtt": [r.logical_id, attr]}),
                 shape: DeployShape::Scalar,
@@ -1264,6 +1354,12 @@ impl<'a> Expander<'a> {
                     }
                 }
             }
+            (Value::Deploy(_), Value::Int(n)) if n < 0 => {
+                let d = Diagnostic::error(Code::BadOperand, span, format!("index {n} is negative"))
+                    .with_label("indexes start at 0");
+                self.error(b, d);
+                Value::Error
+            }
             (Value::Deploy(d), Value::Int(n)) if d.shape == DeployShape::List => {
                 Value::Deploy(Deploy {
                     json: json!({"Fn::Select": [n, d.json]}),
@@ -1337,7 +1433,13 @@ impl<'a> Expander<'a> {
                 Value::Bool(if op == BinOp::Eq { same } else { !same })
             }
             (BinOp::Eq | BinOp::Ne, a, c) => {
-                if let Some(d) = a.deploy_part().or(c.deploy_part()).cloned() {
+                if let Some(d) = a
+                    .deploy_part()
+                    .or(c.deploy_part())
+                    .or(a.secret_part())
+                    .or(c.secret_part())
+                    .cloned()
+                {
                     let dg = Diagnostic::error(Code::DeployTime, span, format!("`{}` compares a value only known at deploy time", op.symbol()))
                         .with_label("cannot be decided while compiling")
                         .with_secondary(d.origin, format!("{} comes from here", d.what))
@@ -1353,6 +1455,12 @@ impl<'a> Expander<'a> {
             (BinOp::Mul, Value::Int(x), Value::Int(y)) => Value::Int(x.saturating_mul(y)),
             (BinOp::Add, Value::Duration(x), Value::Duration(y)) => {
                 Value::Duration(x.saturating_add(y))
+            }
+            (BinOp::Add, Value::Str(x), Value::Str(y)) if x.len() + y.len() > MAX_VALUE_LEN => {
+                self.too_large(b, span)
+            }
+            (BinOp::Add, Value::List(x), Value::List(y)) if x.len() + y.len() > MAX_VALUE_LEN => {
+                self.too_large(b, span)
             }
             (BinOp::Add, Value::Str(x), Value::Str(y)) => Value::Str(x + &y),
             (BinOp::Add, Value::List(mut x), Value::List(y)) => {
@@ -1455,6 +1563,9 @@ impl<'a> Expander<'a> {
                     }
                 },
             }
+        }
+        if text.len() > MAX_VALUE_LEN {
+            return self.too_large(b, span);
         }
         match origin {
             None => Value::Str(text),

@@ -187,5 +187,17 @@ fn select(
             }
         }
     }
+    if out.is_empty() {
+        diags.push(
+            Diagnostic::error(
+                Code::UnknownName,
+                root,
+                "--env and --region together select no environment and region",
+            )
+            .with_label("nothing to build")
+            .with_help("every selected environment must deploy to at least one selected region"),
+        );
+        return None;
+    }
     Some(out)
 }

@@ -5,7 +5,7 @@ use indexmap::IndexMap;
 use serde_json::{json, Value as Json};
 
 use super::env::{AppInfo, EnvInfo};
-use super::value::{ResourceRef, Value};
+use super::value::{DeployShape, ResourceRef, Value};
 use super::CfnResource;
 use crate::codes::Code;
 use crate::diagnostics::{did_you_mean, Diagnostic};
@@ -63,6 +63,7 @@ pub fn build_resource(
         span: r.span,
     };
     let mut user_tags: Option<(Value, Span)> = None;
+    let mut left_out: Vec<&str> = Vec::new();
     for (entry, value) in values {
         let key = entry.key.node.as_str();
         if value.is_error() {
@@ -77,6 +78,7 @@ pub fn build_resource(
             continue;
         };
         if matches!(value, Value::None) {
+            left_out.push(key);
             continue;
         }
         if key == "UserData" || key.ends_with("UserData") {
@@ -106,7 +108,29 @@ pub fn build_resource(
         let prop = tag_property(schema).unwrap_or("Tags").to_string();
         res.properties.insert(prop, tags);
     }
-    let _ = rr;
+    // Written but `none` (an optional left out) counts as missing.
+    let missing: Vec<&str> = schema
+        .required
+        .iter()
+        .map(String::as_str)
+        .filter(|p| left_out.contains(p))
+        .collect();
+    if !missing.is_empty() {
+        let list = missing
+            .iter()
+            .map(|m| format!("`{m}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        diags.push(
+            Diagnostic::error(
+                Code::MissingProperty,
+                r.name.span,
+                format!("required {list} of `{}` is `none` here", rr.name),
+            )
+            .with_label("declared here")
+            .with_help("pass a value: a required property cannot be left out"),
+        );
+    }
     Built {
         resource: Some(res),
         diags,
@@ -422,6 +446,13 @@ fn tags(
             match value {
                 Value::Record(m) => {
                     for (k, v) in m {
+                        if matches!(v, Value::None) {
+                            continue;
+                        }
+                        if k.is_empty() {
+                            diags.push(Diagnostic::error(Code::PropertyType, span, "a tag key cannot be empty").with_label("empty key"));
+                            continue;
+                        }
                         match to_cfn(&v, &Shape::String, &Path::Root(&k)) {
                             Ok(j) => {
                                 merged.shift_remove(&k);
@@ -549,6 +580,24 @@ fn to_cfn(v: &Value, shape: &Shape, path: &Path<'_>) -> Result<Json, PropError> 
         }
     }
     match (v, shape) {
+        // A deploy-time list never fits a scalar, and a `Ref` (always one string) never
+        // fits a list; other attributes' shapes are not known, so they pass.
+        (
+            Value::Deploy(d),
+            Shape::String | Shape::Integer | Shape::Number | Shape::Boolean | Shape::Enum(_),
+        ) if d.shape == DeployShape::List => Err(PropError {
+            origin: Some((d.origin, d.what.clone())),
+            ..mismatch()
+        }),
+        (Value::Deploy(d), Shape::List(_))
+            if d.shape == DeployShape::Scalar && d.json.get("Ref").is_some() =>
+        {
+            Err(PropError {
+                origin: Some((d.origin, d.what.clone())),
+                help: Some("wrap it in a list: `[x.ref]`".into()),
+                ..mismatch()
+            })
+        }
         (Value::Deploy(_), _) => match v {
             Value::Deploy(d) => Ok(d.json.clone()),
             _ => Err(mismatch()),
@@ -622,7 +671,7 @@ fn to_cfn(v: &Value, shape: &Shape, path: &Path<'_>) -> Result<Json, PropError> 
         (Value::Str(s), Shape::Integer) if s.parse::<i64>().is_ok() => {
             Ok(json!(s.parse::<i64>().unwrap_or(0)))
         }
-        (Value::Str(s), Shape::Number) if s.parse::<f64>().is_ok() => {
+        (Value::Str(s), Shape::Number) if s.parse::<f64>().is_ok_and(f64::is_finite) => {
             Ok(serde_json::from_str(s).unwrap_or(Json::String(s.clone())))
         }
         (Value::Bool(b), Shape::Boolean) => Ok(json!(b)),

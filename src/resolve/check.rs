@@ -41,6 +41,10 @@ struct Checker<'a> {
     in_stack: bool,
     scopes: Vec<IndexMap<String, (Binding, Span)>>,
     loop_depth: usize,
+    /// Component-to-component instantiations seen: (caller, callee, call span).
+    calls: Vec<(usize, usize, Span)>,
+    /// The component whose body is being checked.
+    current: Option<usize>,
 }
 
 pub fn check_program(program: &Checked, diags: &mut Diagnostics) {
@@ -52,10 +56,13 @@ pub fn check_program(program: &Checked, diags: &mut Diagnostics) {
             in_stack: true,
             scopes: Vec::new(),
             loop_depth: 0,
+            calls: Vec::new(),
+            current: None,
         };
         c.block(&stack.body, true);
     }
-    for comp in &program.components {
+    let mut calls = Vec::new();
+    for (id, comp) in program.components.iter().enumerate() {
         let mut c = Checker {
             program,
             diags,
@@ -63,9 +70,13 @@ pub fn check_program(program: &Checked, diags: &mut Diagnostics) {
             in_stack: false,
             scopes: Vec::new(),
             loop_depth: 0,
+            calls: Vec::new(),
+            current: None,
         };
+        c.current = Some(id);
         let mut params = IndexMap::new();
         for p in &comp.params {
+            c.not_builtin(&p.name);
             if let Some(d) = &p.default {
                 c.expr(d);
             }
@@ -85,7 +96,9 @@ pub fn check_program(program: &Checked, diags: &mut Diagnostics) {
         }
         c.scopes.push(params);
         c.block(&comp.body, false);
+        calls.append(&mut c.calls);
     }
+    recursive_components(program, &calls, diags);
     for p in program.params.iter().chain(&program.fields) {
         if let Some(d) = &p.default {
             let mut c = Checker {
@@ -95,6 +108,8 @@ pub fn check_program(program: &Checked, diags: &mut Diagnostics) {
                 in_stack: false,
                 scopes: Vec::new(),
                 loop_depth: 0,
+                calls: Vec::new(),
+                current: None,
             };
             c.expr(d);
         }
@@ -411,7 +426,12 @@ impl Checker<'_> {
                 }
                 if let ExprKind::Name(n) = &callee.kind {
                     match self.lookup(n) {
-                        Some(Binding::Component(id)) => self.component_args(id, e.span, args),
+                        Some(Binding::Component(id)) => {
+                            if let Some(caller) = self.current {
+                                self.calls.push((caller, id, e.span));
+                            }
+                            self.component_args(id, e.span, args)
+                        }
                         Some(Binding::Local) if self.scopes.iter().all(|s| !s.contains_key(n)) => {
                             if let Some(b) = Builtin::from_name(n) {
                                 self.builtin_args(b, e.span, args);
@@ -439,6 +459,9 @@ impl Checker<'_> {
                 body,
             } => {
                 self.expr(iter);
+                for v in index.iter().chain([var]) {
+                    self.not_builtin(v);
+                }
                 let mut scope = IndexMap::new();
                 if let Some(i) = index {
                     scope.insert(i.node.clone(), (Binding::Local, i.span));
@@ -605,6 +628,58 @@ impl Checker<'_> {
                 .with_label("wrong number of arguments")
                 .with_help(format!("call it as `{}`", b.signature())),
             );
+        }
+    }
+}
+
+/// A component that instantiates itself, directly or through others, would expand
+/// without end (or exponentially until a depth limit): report each cycle once.
+fn recursive_components(
+    program: &Checked,
+    calls: &[(usize, usize, Span)],
+    diags: &mut Diagnostics,
+) {
+    let n = program.components.len();
+    let mut reported = vec![false; n];
+    for start in 0..n {
+        // Depth-first search for a path from `start` back to itself.
+        let mut stack: Vec<(usize, Vec<(usize, Span)>)> = vec![(start, Vec::new())];
+        let mut seen = vec![false; n];
+        while let Some((at, path)) = stack.pop() {
+            for &(from, to, span) in calls.iter().filter(|(f, _, _)| *f == at) {
+                let mut next = path.clone();
+                next.push((to, span));
+                if to == start {
+                    if !path.iter().any(|(c, _)| reported[*c]) && !reported[start] {
+                        reported[start] = true;
+                        let names: Vec<&str> = std::iter::once(start)
+                            .chain(next.iter().map(|(c, _)| *c))
+                            .map(|c| program.components[c].name.node.as_str())
+                            .collect();
+                        let mut d = Diagnostic::error(
+                            Code::RecursiveComponent,
+                            next[0].1,
+                            format!(
+                                "component `{}` instantiates itself: {}",
+                                program.components[start].name.node,
+                                names.join(" → ")
+                            ),
+                        )
+                        .with_label("this instance starts the cycle");
+                        for (c, s) in next.iter().skip(1) {
+                            d = d.with_secondary(
+                                *s,
+                                format!("instantiates `{}`", program.components[*c].name.node),
+                            );
+                        }
+                        diags.push(d.with_help("components cannot be recursive: their instances are expanded while compiling"));
+                    }
+                    let _ = from;
+                } else if !seen[to] {
+                    seen[to] = true;
+                    stack.push((to, next));
+                }
+            }
         }
     }
 }

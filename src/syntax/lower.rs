@@ -13,7 +13,14 @@ use crate::span::{FileId, Span, Spanned};
 struct Lower<'d> {
     file: FileId,
     diags: &'d mut Diagnostics,
+    /// How deeply expressions and blocks are nested here; bounded so that every later
+    /// phase, which recurses over the tree, is bounded too.
+    depth: usize,
 }
+
+/// Deepest nesting of expressions and blocks, and longest operator or postfix chain
+/// (`a + b + ...`, `a.b.c...`): each builds one level of the tree.
+pub const MAX_TREE_DEPTH: usize = 200;
 
 /// Operator precedence, lowest first.
 static PRATT: std::sync::LazyLock<PrattParser<Rule>> = std::sync::LazyLock::new(|| {
@@ -93,7 +100,11 @@ fn is_keyword(rule: Rule) -> bool {
 }
 
 pub fn lower_file(file: FileId, pair: Pair<'_, Rule>, diags: &mut Diagnostics) -> Module {
-    let mut l = Lower { file, diags };
+    let mut l = Lower {
+        file,
+        diags,
+        depth: 0,
+    };
     let mut module = Module::default();
     let mut c = Cursor::new(pair);
     while let Some(p) = c.next() {
@@ -240,8 +251,31 @@ impl Lower<'_> {
     }
 
     fn block(&mut self, p: Pair<'_, Rule>) -> Block {
+        if self.too_deep(&p, 0) {
+            return Block::default();
+        }
+        self.depth += 1;
         let statements = Cursor::new(p).items.map(|s| self.statement(s)).collect();
+        self.depth -= 1;
         Block { statements }
+    }
+
+    /// Whether `extra` more levels here would pass [`MAX_TREE_DEPTH`]; reported once.
+    fn too_deep(&mut self, p: &Pair<'_, Rule>, extra: usize) -> bool {
+        if self.depth + extra < MAX_TREE_DEPTH {
+            return false;
+        }
+        let start = p.as_span().start();
+        self.diags.push(
+            Diagnostic::error(
+                Code::TooDeep,
+                Span::new(self.file, start, start + 1),
+                format!("nested more than {MAX_TREE_DEPTH} levels deep"),
+            )
+            .with_label("too deep")
+            .with_help("flatten it with `let` bindings"),
+        );
+        true
     }
 
     fn statement(&mut self, p: Pair<'_, Rule>) -> Statement {
@@ -304,9 +338,16 @@ impl Lower<'_> {
         let cond = self.expr(c.next().expect("grammar: if condition"));
         let then = self.block(c.next().expect("grammar: if block"));
         let otherwise = c.next().map(|e| match e.as_rule() {
-            Rule::if_stmt => Block {
-                statements: vec![self.if_stmt(e)],
-            },
+            // `else if` chains nest without brackets.
+            Rule::if_stmt if !self.too_deep(&e, 1) => {
+                self.depth += 1;
+                let b = Block {
+                    statements: vec![self.if_stmt(e)],
+                };
+                self.depth -= 1;
+                b
+            }
+            Rule::if_stmt => Block::default(),
             _ => self.block(e),
         });
         Statement::If {
@@ -431,6 +472,25 @@ impl Lower<'_> {
     // ───────────── expressions ─────────────
 
     fn expr(&mut self, p: Pair<'_, Rule>) -> Expr {
+        // Operator chains build a tree as deep as they are long.
+        let operators = p
+            .clone()
+            .into_inner()
+            .filter(|x| x.as_rule() != Rule::postfix_expr)
+            .count();
+        if self.too_deep(&p, 1 + operators) {
+            return Expr {
+                kind: ExprKind::Error,
+                span: self.span(&p),
+            };
+        }
+        self.depth += 1 + operators;
+        let e = self.operators(p);
+        self.depth -= 1 + operators;
+        e
+    }
+
+    fn operators(&mut self, p: Pair<'_, Rule>) -> Expr {
         let file = self.file;
         PRATT
             .map_primary(|prim| self.postfix_expr(prim))
@@ -471,6 +531,13 @@ impl Lower<'_> {
     }
 
     fn postfix_expr(&mut self, p: Pair<'_, Rule>) -> Expr {
+        let postfixes = p.clone().into_inner().count().saturating_sub(1);
+        if self.too_deep(&p, postfixes) {
+            return Expr {
+                kind: ExprKind::Error,
+                span: self.span(&p),
+            };
+        }
         let mut c = Cursor::new(p);
         let mut e = self.primary(c.next().expect("grammar: primary"));
         while let Some(op) = c.next() {
@@ -559,10 +626,19 @@ impl Lower<'_> {
                 let cond = self.expr(c.next().expect("grammar: if condition"));
                 let then = self.expr(c.next().expect("grammar: then"));
                 let e = c.next().expect("grammar: else");
-                let otherwise = if e.as_rule() == Rule::if_expr {
-                    self.primary(e)
-                } else {
+                // `else if` chains nest without brackets.
+                let otherwise = if e.as_rule() != Rule::if_expr {
                     self.expr(e)
+                } else if self.too_deep(&e, 1) {
+                    Expr {
+                        kind: ExprKind::Error,
+                        span: self.span(&e),
+                    }
+                } else {
+                    self.depth += 1;
+                    let x = self.primary(e);
+                    self.depth -= 1;
+                    x
                 };
                 ExprKind::If(Box::new(cond), Box::new(then), Box::new(otherwise))
             }

@@ -48,28 +48,91 @@ pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> Option<ast::M
     }
 }
 
-/// The first bracket past [`MAX_NESTING`], skipping comments. Brackets inside strings
-/// count too: interpolations nest (`"${"${...}"}"`), and a legitimate file never
-/// leaves 128 brackets open.
+/// The first bracket or interpolation past [`MAX_NESTING`], before pest sees the text.
+/// Strings are scanned as strings: `"((("` opens nothing, `"#"` is no comment, and
+/// each `${` inside a string opens a nested expression until its matching `}`.
 fn too_deep(file: FileId, text: &str) -> Option<Span> {
-    let bytes = text.as_bytes();
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mode {
+        /// Code; the number of `{` opened in this code segment.
+        Code(usize),
+        Str,
+        Long,
+    }
+    let b = text.as_bytes();
+    let mut modes = vec![Mode::Code(0)];
     let mut depth = 0usize;
     let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
+    let open = |depth: &mut usize, at: usize| {
+        *depth += 1;
+        (*depth > MAX_NESTING).then(|| Span::new(file, at, at + 1))
+    };
+    while i < b.len() {
+        let mode = *modes.last().unwrap_or(&Mode::Code(0));
+        match mode {
+            Mode::Code(braces) => match b[i] {
+                b'#' => {
+                    while i < b.len() && b[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                b'"' if b[i..].starts_with(b"\"\"\"") => {
+                    modes.push(Mode::Long);
+                    i += 2;
+                }
+                b'"' => modes.push(Mode::Str),
+                b'(' | b'[' => {
+                    if let Some(s) = open(&mut depth, i) {
+                        return Some(s);
+                    }
+                }
+                b'{' => {
+                    if let Some(s) = open(&mut depth, i) {
+                        return Some(s);
+                    }
+                    if let Some(Mode::Code(n)) = modes.last_mut() {
+                        *n += 1;
+                    }
+                }
+                b')' | b']' => depth = depth.saturating_sub(1),
+                b'}' => {
+                    depth = depth.saturating_sub(1);
+                    if braces == 0 && modes.len() > 1 {
+                        modes.pop(); // the end of an interpolation
+                    } else if let Some(Mode::Code(n)) = modes.last_mut() {
+                        *n = n.saturating_sub(1);
+                    }
+                }
+                _ => {}
+            },
+            Mode::Str => match b[i] {
+                b'\\' => i += 1,
+                b'"' | b'\n' => {
+                    modes.pop();
+                }
+                b'$' if b.get(i + 1) == Some(&b'{') => {
+                    if let Some(s) = open(&mut depth, i) {
+                        return Some(s);
+                    }
+                    modes.push(Mode::Code(0));
+                    i += 1;
+                }
+                _ => {}
+            },
+            Mode::Long => {
+                if b[i..].starts_with(b"\\${") {
+                    i += 2;
+                } else if b[i..].starts_with(b"\"\"\"") {
+                    modes.pop();
+                    i += 2;
+                } else if b[i..].starts_with(b"${") {
+                    if let Some(s) = open(&mut depth, i) {
+                        return Some(s);
+                    }
+                    modes.push(Mode::Code(0));
                     i += 1;
                 }
             }
-            b'(' | b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    return Some(Span::new(file, i, i + 1));
-                }
-            }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
         }
         i += 1;
     }
