@@ -82,7 +82,7 @@ codes! {
     UnknownResourceType = "E0300", "unknown CloudFormation resource type",
         "The resource type is not in the CloudFormation resource schemas embedded in\n`sleuthc` (from cfn-lint). Check the spelling; the help suggests the closest type.\n";
     UnknownProperty = "E0301", "unknown property",
-        "The property is not part of the resource type's schema (property names are\ncase-sensitive PascalCase). Lowercase keys are resource options: `depends_on`,\n`deletion_policy`, `update_replace_policy`, `metadata`.\n";
+        "The property is not part of the resource type's schema (property names are\ncase-sensitive PascalCase). Lowercase keys are resource options: `depends_on`,\n`deletion_policy`, `update_replace_policy`, `update_policy`, `creation_policy`,\n`metadata`.\n";
     MissingProperty = "E0302", "missing required property",
         "The resource type's schema requires this property.\n";
     PropertyType = "E0303", "property has the wrong type",
@@ -94,7 +94,7 @@ codes! {
     NotInRegion = "E0306", "resource type not available in region",
         "The resource type is not offered in one of the regions an environment deploys\nto. Move the resource behind `if region != \"...\"`, or deploy that stack elsewhere.\n";
     BadResourceOption = "E0307", "invalid resource option",
-        "Lowercase keys in a resource body are options: `depends_on` (a list of resources\nin the same body), `deletion_policy` and `update_replace_policy` (`Delete`, `Retain`,\n`Snapshot`, and `RetainExceptOnCreate` for deletion), `metadata` (a record).\n";
+        "Lowercase keys in a resource body are options: `depends_on` (a list of resources\nin the same body), `deletion_policy` and `update_replace_policy` (`Delete`, `Retain`,\n`Snapshot`, and `RetainExceptOnCreate` for deletion), `update_policy` and\n`creation_policy` (records with CloudFormation's policy names, for the resource types\nthey apply to), `metadata` (a record).\n";
     StackCycle = "E0401", "stacks depend on each other in a cycle",
         "Stack A reads an output of stack B while B (directly or through others) reads an\noutput of A. CloudFormation cannot deploy either first. Move the shared resource into\na third stack that both read.\n";
     UnknownOutput = "E0402", "unknown stack or component output",

@@ -114,8 +114,8 @@ fn main() -> ExitCode {
         eprintln!("error: internal compiler error: {info}");
         eprintln!("note: this is a bug in sleuthc; please report it with the input that caused it");
     }));
-    // Nesting depth and component recursion are bounded by the library, so the main
-    // thread's stack suffices (a worker thread would cost a second malloc arena).
+    // Tree depth, component nesting and value sizes are bounded by the library, so the
+    // main thread's stack suffices.
     run(cli)
 }
 

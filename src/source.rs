@@ -7,7 +7,7 @@ use crate::span::FileId;
 /// Where a source file came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Origin {
-    /// A user file, by the path it was loaded from.
+    /// A user file (its name is the path it was loaded from).
     User,
     /// A module of the standard library embedded in the binary.
     Stdlib,

@@ -14,6 +14,7 @@ pub const MAX_LOGICAL_ID: usize = 255;
 pub const MAX_STACK_NAME: usize = 128;
 pub const MAX_EXPORT_NAME: usize = 255;
 pub const MAX_DYNAMIC_REFS: usize = 60;
+pub const MAX_DESCRIPTION: usize = 1024;
 
 /// Checks one template; `body` is its serialised JSON.
 pub fn check_template(inst: &StackInstance, body: &str, diags: &mut Diagnostics) {
@@ -80,7 +81,32 @@ pub fn check_template(inst: &StackInstance, body: &str, diags: &mut Diagnostics)
     if dynamic > MAX_DYNAMIC_REFS {
         diags.push(err(Code::TooManyDynamicRefs, format!("the template of {at} has {dynamic} dynamic references; the limit is {MAX_DYNAMIC_REFS}")));
     }
+    if inst.description.len() > MAX_DESCRIPTION {
+        diags.push(
+            err(
+                Code::NameTooLong,
+                format!(
+                    "the description of {at} is {} bytes; CloudFormation allows {MAX_DESCRIPTION}",
+                    inst.description.len()
+                ),
+            )
+            .with_help("shorten the app's `description`"),
+        );
+    }
     for out in inst.outputs.values() {
+        if out.logical_id.len() > MAX_LOGICAL_ID {
+            diags.push(
+                Diagnostic::error(
+                    Code::NameTooLong,
+                    out.span,
+                    format!(
+                        "an output's logical ID is {} characters; the limit is {MAX_LOGICAL_ID}",
+                        out.logical_id.len()
+                    ),
+                )
+                .with_label("this output"),
+            );
+        }
         if let Some(e) = &out.export {
             if e.len() > MAX_EXPORT_NAME {
                 diags.push(

@@ -74,11 +74,7 @@ pub fn manifest<'a>(ex: &'a Expanded, sizes: &[usize], schemas: &'a str) -> Mani
             .map(|(inst, &size)| {
                 let mut deps: Vec<String> = Vec::new();
                 for d in &inst.depends_on {
-                    let name = format!(
-                        "{app}-{}-{}",
-                        inst.env.replace('_', "-"),
-                        d.stack.replace('_', "-")
-                    );
+                    let name = crate::expand::stack_name(app, &inst.env, &d.stack);
                     if !deps.contains(&name) {
                         deps.push(name);
                     }

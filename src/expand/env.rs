@@ -132,7 +132,11 @@ pub fn params(
                 Value::Error
             }
         };
-        let span = p.default.as_ref().map_or(p.name.span, |d| d.span);
+        // A value from the command line is reported at the param, not at its default.
+        let span = match (given, &p.default) {
+            (None, Some(d)) => d.span,
+            _ => p.name.span,
+        };
         let value = check_or_report(
             value,
             &p.ty,

@@ -83,6 +83,9 @@ struct Body {
     outputs: Outputs,
     /// Names bound to component instances, for "no output" vs "no field" messages.
     instances: Vec<String>,
+    /// Keyed resources by name, every key declared so far (in any loop or branch), so
+    /// `subnet[az]` reaches them after the loops that made them.
+    keyed: IndexMap<String, Value>,
     /// How many component instances enclose this body.
     depth: usize,
     /// Where this component instance was created, for labels on errors inside it.
@@ -90,8 +93,13 @@ struct Body {
 }
 
 impl Body {
+    /// Scopes first; then keyed resources declared anywhere in the body so far.
     fn lookup(&self, name: &str) -> Option<&Value> {
-        self.scopes.iter().rev().find_map(|s| s.get(name))
+        self.scopes
+            .iter()
+            .rev()
+            .find_map(|s| s.get(name))
+            .or_else(|| self.keyed.get(name))
     }
 
     fn bind(&mut self, name: &str, v: Value) {
@@ -150,6 +158,7 @@ impl<'a> Expander<'a> {
             scopes: vec![IndexMap::new()],
             outputs: IndexMap::new(),
             instances: Vec::new(),
+            keyed: IndexMap::new(),
             depth: 0,
             call_site: None,
         };
@@ -270,16 +279,12 @@ impl<'a> Expander<'a> {
             scopes: Vec::new(),
             outputs: IndexMap::new(),
             instances: Vec::new(),
+            keyed: IndexMap::new(),
             depth: 0,
             call_site: None,
         };
         self.block(&mut frame, &mut body, &decl.body, true);
-        let stack_name = format!(
-            "{}-{}-{}",
-            app.name,
-            env.name.replace('_', "-"),
-            stack.replace('_', "-")
-        );
+        let stack_name = super::stack_name(&app.name, &env.name, stack);
         let mut outputs = IndexMap::new();
         let mut ids: IndexMap<String, (&str, Span)> = IndexMap::new();
         for (name, (value, span)) in &body.outputs {
@@ -549,7 +554,6 @@ impl<'a> Expander<'a> {
                 let Some(items) = self.iterable(f, b, iter) else {
                     return;
                 };
-                let mut keyed: IndexMap<String, IndexMap<String, ResourceRef>> = IndexMap::new();
                 for (i, item) in items.into_iter().enumerate() {
                     b.scopes.push(IndexMap::new());
                     if let Some(ix) = index {
@@ -557,17 +561,7 @@ impl<'a> Expander<'a> {
                     }
                     b.bind(&var.node, item);
                     self.run_block(f, b, body, false);
-                    // Collect keyed resources declared directly in the loop body.
-                    if let Some(scope) = b.scopes.pop() {
-                        for (name, v) in scope {
-                            if let (Value::ResourceMap(m), true) = (v, is_keyed(body, &name)) {
-                                keyed.entry(name).or_default().extend(m);
-                            }
-                        }
-                    }
-                }
-                for (name, map) in keyed {
-                    b.bind(&name, Value::ResourceMap(map));
+                    b.scopes.pop();
                 }
             }
             Statement::Assign { name, value } => {
@@ -734,6 +728,7 @@ impl<'a> Expander<'a> {
             scopes: vec![IndexMap::new()],
             outputs: IndexMap::new(),
             instances: Vec::new(),
+            keyed: IndexMap::new(),
             depth: b.depth + 1,
             call_site: Some((span, comp.name.node.clone())),
         };
@@ -860,11 +855,20 @@ impl<'a> Expander<'a> {
                     }
                 };
                 let rr = self.resource_ref(b, r, Some(&key));
-                // Inside the loop, `name[key]` reaches this iteration's resource.
+                // Inside the loop, `name[key]` reaches this iteration's resource; after
+                // it, every key made so far.
+                if let Value::ResourceMap(all) = b
+                    .keyed
+                    .entry(r.name.node.clone())
+                    .or_insert_with(|| Value::ResourceMap(IndexMap::new()))
+                {
+                    all.insert(key.clone(), rr.clone());
+                }
                 b.bind(
                     &r.name.node,
                     Value::ResourceMap(IndexMap::from([(key, rr.clone())])),
                 );
+
                 rr
             }
         };
@@ -1306,11 +1310,7 @@ impl<'a> Expander<'a> {
             return value;
         }
         let app = self.app.map_or("", |a| a.name.as_str());
-        let producer = format!(
-            "{app}-{}-{}",
-            env.name.replace('_', "-"),
-            stack.replace('_', "-")
-        );
+        let producer = super::stack_name(app, &env.name, stack);
         let export = export_name(&producer, &field.node);
         if !f.imports.contains(&export) {
             f.imports.push(export.clone());
@@ -1594,13 +1594,6 @@ fn record2(k: String, v: Value) -> Value {
         ("key".to_string(), Value::Str(k)),
         ("value".to_string(), v),
     ]))
-}
-
-/// Whether `name` is a keyed resource declared directly in `body`.
-fn is_keyed(body: &ast::Block, name: &str) -> bool {
-    body.statements
-        .iter()
-        .any(|s| matches!(s, Statement::Resource(r) if r.key.is_some() && r.name.node == name))
 }
 
 fn args_expr<'e>(args: &'e [ast::Arg], name: &str) -> Option<&'e Expr> {

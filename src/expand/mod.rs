@@ -116,7 +116,7 @@ pub fn expand(checked: &Checked, options: &Options) -> (Option<Expanded>, Diagno
     if diags.has_errors() {
         return (None, diags);
     }
-    let selected = match select(checked, &envs, options, root, &mut diags) {
+    let selected = match select(&envs, options, root, &mut diags) {
         Some(s) => s,
         None => return (None, diags),
     };
@@ -136,13 +136,11 @@ pub fn expand(checked: &Checked, options: &Options) -> (Option<Expanded>, Diagno
 
 /// The (environment index, region) pairs to build, after `--env` / `--region`.
 fn select(
-    checked: &Checked,
     envs: &[EnvInfo],
     options: &Options,
     root: Span,
     diags: &mut Diagnostics,
 ) -> Option<Vec<(usize, String)>> {
-    let _ = checked;
     for name in &options.envs {
         if !envs.iter().any(|e| &e.name == name) {
             diags.push(
@@ -200,4 +198,14 @@ fn select(
         return None;
     }
     Some(out)
+}
+
+/// The CloudFormation stack name of a stack in an environment: `<app>-<env>-<stack>`,
+/// underscores as hyphens (stack names allow letters, digits and hyphens only).
+pub fn stack_name(app: &str, env: &str, stack: &str) -> String {
+    format!(
+        "{app}-{}-{}",
+        env.replace('_', "-"),
+        stack.replace('_', "-")
+    )
 }

@@ -93,7 +93,7 @@ pub fn build_resource(
                 continue;
             }
         }
-        if tag_property(schema) == Some(key) {
+        if schema.tagging.property() == Some(key) {
             user_tags = Some((value, entry.value.span));
             continue;
         }
@@ -105,7 +105,7 @@ pub fn build_resource(
         }
     }
     if let Some(tags) = tags(schema, env, app, user_tags, &mut diags) {
-        let prop = tag_property(schema).unwrap_or("Tags").to_string();
+        let prop = schema.tagging.property().unwrap_or("Tags").to_string();
         res.properties.insert(prop, tags);
     }
     // Written but `none` (an optional left out) counts as missing.
@@ -134,13 +134,6 @@ pub fn build_resource(
     Built {
         resource: Some(res),
         diags,
-    }
-}
-
-fn tag_property(schema: &ResourceSchema) -> Option<&str> {
-    match &schema.tagging {
-        Tagging::List { property } | Tagging::Map { property } => Some(property.as_str()),
-        Tagging::None => None,
     }
 }
 
@@ -397,7 +390,7 @@ fn tags(
     user: Option<(Value, Span)>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Json> {
-    let prop = tag_property(schema)?;
+    let prop = schema.tagging.property()?;
     let mut merged: IndexMap<String, Json> = IndexMap::new();
     if let Some(app) = app {
         for (k, v) in &app.tags {
@@ -509,7 +502,6 @@ fn tags(
     }
 }
 
-/// Converts a value to template JSON, checking it against the schema shape.
 /// Where a value sits inside a property, built without allocating; formatted
 /// (`LaunchTemplateData.BlockDeviceMappings[0].Ebs`) only when there is an error.
 #[derive(Clone, Copy)]
@@ -543,6 +535,7 @@ impl std::fmt::Display for Path<'_> {
     }
 }
 
+/// Converts a value to template JSON, checking it against the schema shape.
 fn to_cfn(v: &Value, shape: &Shape, path: &Path<'_>) -> Result<Json, PropError> {
     let err = |code: Code, message: String| PropError {
         code,

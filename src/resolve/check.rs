@@ -59,6 +59,7 @@ pub fn check_program(program: &Checked, diags: &mut Diagnostics) {
             calls: Vec::new(),
             current: None,
         };
+        c.scopes.push(keyed_resources(&stack.body));
         c.block(&stack.body, true);
     }
     let mut calls = Vec::new();
@@ -95,6 +96,7 @@ pub fn check_program(program: &Checked, diags: &mut Diagnostics) {
             }
         }
         c.scopes.push(params);
+        c.scopes.push(keyed_resources(&comp.body));
         c.block(&comp.body, false);
         calls.append(&mut c.calls);
     }
@@ -249,14 +251,6 @@ impl Checker<'_> {
                 self.block(body, false);
                 self.loop_depth -= 1;
                 self.scopes.pop();
-                // Keyed resources declared in the loop are reachable by key after it.
-                for st in &body.statements {
-                    if let Statement::Resource(r) = st {
-                        if r.key.is_some() {
-                            self.bind(&r.name, Binding::Local);
-                        }
-                    }
-                }
             }
             Statement::Assign { name, value } => {
                 self.expr(value);
@@ -646,7 +640,7 @@ fn recursive_components(
         let mut stack: Vec<(usize, Vec<(usize, Span)>)> = vec![(start, Vec::new())];
         let mut seen = vec![false; n];
         while let Some((at, path)) = stack.pop() {
-            for &(from, to, span) in calls.iter().filter(|(f, _, _)| *f == at) {
+            for &(_, to, span) in calls.iter().filter(|(f, _, _)| *f == at) {
                 let mut next = path.clone();
                 next.push((to, span));
                 if to == start {
@@ -674,7 +668,6 @@ fn recursive_components(
                         }
                         diags.push(d.with_help("components cannot be recursive: their instances are expanded while compiling"));
                     }
-                    let _ = from;
                 } else if !seen[to] {
                     seen[to] = true;
                     stack.push((to, next));
@@ -682,4 +675,32 @@ fn recursive_components(
             }
         }
     }
+}
+
+/// Keyed resources declared anywhere in a body (in loops, in branches): reachable by
+/// key from the whole body, `subnet[az]`.
+fn keyed_resources(block: &ast::Block) -> IndexMap<String, (Binding, Span)> {
+    fn walk(block: &ast::Block, out: &mut IndexMap<String, (Binding, Span)>) {
+        for s in &block.statements {
+            match s {
+                Statement::Resource(r) if r.key.is_some() => {
+                    out.entry(r.name.node.clone())
+                        .or_insert((Binding::Local, r.name.span));
+                }
+                Statement::If {
+                    then, otherwise, ..
+                } => {
+                    walk(then, out);
+                    if let Some(o) = otherwise {
+                        walk(o, out);
+                    }
+                }
+                Statement::For { body, .. } => walk(body, out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = IndexMap::new();
+    walk(block, &mut out);
+    out
 }

@@ -200,6 +200,20 @@ pub fn resolve(parsed: Parsed) -> (Checked, Diagnostics) {
                     }
                     checked.environments_span = Some(e.span);
                     for f in &e.fields {
+                        if ["name", "account", "regions", "approval"]
+                            .contains(&f.name.node.as_str())
+                        {
+                            diags.push(
+                                Diagnostic::error(
+                                    Code::EnvField,
+                                    f.name.span,
+                                    format!("`{}` is a built-in environment field", f.name.node),
+                                )
+                                .with_label("already defined for every environment")
+                                .with_help("choose another name for this field"),
+                            );
+                            continue;
+                        }
                         let ty = Type::from_expr(&f.ty, &mut type_diags);
                         checked.fields.push(ParamDef {
                             name: f.name.clone(),

@@ -16,8 +16,9 @@ use crate::span::{FileId, Span};
 #[grammar = "../grammar/sleuth.pest"]
 struct SleuthParser;
 
-/// Deepest bracket nesting accepted; deeper input is rejected before pest sees it,
-/// so neither the parser nor later recursive phases can exhaust the stack.
+/// Deepest bracket nesting accepted; deeper input is rejected before pest sees it.
+/// Nesting without brackets (operator chains, `else if`) is bounded while lowering
+/// (`lower::MAX_TREE_DEPTH`), so later phases' recursion is bounded too.
 pub const MAX_NESTING: usize = 128;
 
 /// Parses one file. Syntax errors become diagnostics; the module is `None` then.
