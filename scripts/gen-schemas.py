@@ -29,7 +29,8 @@ Output format (one file, deterministic, UTF-8, '\n' line ends):
 
 Shapes: "s" string, "i" integer, "n" number, "b" boolean, "j" anything,
 {"l": shape} list, {"m": shape} map, {"o": {props}, "r": [required]} object
-("r" omitted when empty), {"e": [strings]} string enum, {"u": [shapes]} union.
+("r" omitted when empty), {"e": [strings]} string enum, {"ie": [integers]} integer
+enum, {"u": [shapes]} union.
 """
 
 from __future__ import annotations
@@ -195,6 +196,14 @@ class Converter:
                     return {"e": strs}
             return "s"
         if t == "integer":
+            vals = node.get("enum")
+            if isinstance(vals, list):
+                ints = []
+                for v in vals:
+                    if isinstance(v, int) and not isinstance(v, bool) and v not in ints:
+                        ints.append(v)
+                if ints:
+                    return {"ie": ints}
             return "i"
         if t == "number":
             return "n"

@@ -659,6 +659,39 @@ fn to_cfn(v: &Value, shape: &Shape, path: &Path<'_>) -> Result<Json, PropError> 
                 ))
             }
         }
+        (Value::Int(_) | Value::Str(_), Shape::IntEnum(allowed))
+            if !allowed.iter().any(|a| Some(*a) == int_of(v)) =>
+        {
+            let shown = if let Value::Int(n) = v {
+                n.to_string()
+            } else {
+                v.describe()
+            };
+            let nearest = int_of(v).and_then(|n| {
+                allowed
+                    .iter()
+                    .min_by_key(|a| (*a - n).unsigned_abs())
+                    .copied()
+            });
+            Err(PropError {
+                help: Some(match nearest {
+                    Some(a) => format!(
+                        "the nearest allowed value is {a}; allowed: {}",
+                        shape.describe().trim_start_matches("one of ")
+                    ),
+                    None => shape.describe(),
+                }),
+                ..err(
+                    Code::PropertyEnum,
+                    format!("`{path}` does not allow {shown}"),
+                )
+            })
+        }
+        (Value::Int(n), Shape::IntEnum(_)) => Ok(json!(n)),
+        (Value::Str(s), Shape::IntEnum(_)) => Ok(json!(s.parse::<i64>().unwrap_or(0))),
+        (Value::Duration(secs), Shape::IntEnum(allowed)) if allowed.contains(&(*secs as i64)) => {
+            Ok(json!(secs))
+        }
         (Value::Int(n), Shape::Integer | Shape::Number) => Ok(json!(n)),
         (Value::Duration(s), Shape::Integer | Shape::Number) => Ok(json!(s)),
         (Value::Str(s), Shape::Integer) if s.parse::<i64>().is_ok() => {
@@ -760,11 +793,23 @@ fn to_cfn(v: &Value, shape: &Shape, path: &Path<'_>) -> Result<Json, PropError> 
     }
 }
 
+/// An integer value, or a string holding one.
+fn int_of(v: &Value) -> Option<i64> {
+    match v {
+        Value::Int(n) => Some(*n),
+        Value::Str(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
 fn kind_matches(v: &Value, s: &Shape) -> bool {
     matches!(
         (v, s),
         (Value::Str(_), Shape::String | Shape::Enum(_))
-            | (Value::Int(_), Shape::Integer | Shape::Number)
+            | (
+                Value::Int(_),
+                Shape::Integer | Shape::Number | Shape::IntEnum(_)
+            )
             | (Value::Bool(_), Shape::Boolean)
             | (Value::List(_), Shape::List(_))
             | (Value::Record(_), Shape::Object { .. } | Shape::Map(_))

@@ -25,6 +25,8 @@ pub enum Shape {
     },
     /// A string restricted to these values.
     Enum(Vec<String>),
+    /// An integer restricted to these values (`RetentionInDays`).
+    IntEnum(Vec<i64>),
     /// Any one of these shapes.
     Union(Vec<Shape>),
 }
@@ -48,6 +50,7 @@ impl Shape {
                 format!("an object{}", with_properties(properties))
             }
             Shape::Enum(values) => format!("one of {}", quoted(values)),
+            Shape::IntEnum(values) => format!("one of {}", numbers(values)),
             Shape::Union(shapes) => {
                 let parts: Vec<String> = shapes.iter().map(Shape::describe).collect();
                 join_or(&parts)
@@ -67,6 +70,7 @@ impl Shape {
             Shape::Map(value) => format!("maps of {}", value.plural()),
             Shape::Object { properties, .. } => format!("objects{}", with_properties(properties)),
             Shape::Enum(values) => format!("strings (one of {})", quoted(values)),
+            Shape::IntEnum(values) => format!("integers (one of {})", numbers(values)),
             Shape::Union(_) => format!("values that are {}", self.describe()),
         }
     }
@@ -79,6 +83,7 @@ enum Code {
     Object,
     Required,
     Enum,
+    IntEnum,
     Union,
     Other,
 }
@@ -99,6 +104,7 @@ impl<'de> Visitor<'de> for CodeVisitor {
             "o" => Code::Object,
             "r" => Code::Required,
             "e" => Code::Enum,
+            "ie" => Code::IntEnum,
             "u" => Code::Union,
             _ => Code::Other,
         })
@@ -142,6 +148,7 @@ impl<'de> Visitor<'de> for ShapeVisitor {
                 Code::List => shape = Some(Shape::List(Box::new(map.next_value()?))),
                 Code::Map => shape = Some(Shape::Map(Box::new(map.next_value()?))),
                 Code::Enum => shape = Some(Shape::Enum(map.next_value()?)),
+                Code::IntEnum => shape = Some(Shape::IntEnum(map.next_value()?)),
                 Code::Union => shape = Some(Shape::Union(map.next_value()?)),
                 Code::Object => {
                     let Properties(properties) = map.next_value()?;
@@ -221,6 +228,18 @@ fn quoted(values: &[String]) -> String {
         .map(|v| format!("{v:?}"))
         .collect();
     if values.len() > LIST_AT_MOST {
+        parts.push(format!("... ({} values)", values.len()));
+    }
+    parts.join(", ")
+}
+
+fn numbers(values: &[i64]) -> String {
+    let mut parts: Vec<String> = values
+        .iter()
+        .take(LIST_AT_MOST * 3)
+        .map(i64::to_string)
+        .collect();
+    if values.len() > LIST_AT_MOST * 3 {
         parts.push(format!("... ({} values)", values.len()));
     }
     parts.join(", ")
