@@ -1,0 +1,514 @@
+//! The evaluator: runs stack and component bodies for one environment and region,
+//! producing resources, outputs and cross-stack dependencies. This file owns the
+//! state (stack instances, frames, bodies) and the instance bookkeeping; `stmt` runs
+//! statements and `expr` evaluates expressions.
+
+mod expr;
+mod stmt;
+
+use std::collections::HashMap;
+
+use indexmap::IndexMap;
+use serde_json::{json, Value as Json};
+
+use super::builtins::pascal_case;
+use super::env::{AppInfo, EnvInfo};
+use super::value::{Deploy, DeployShape, Value};
+use super::{CfnResource, Dependency, StackInstance, StackOutput};
+use crate::codes::Code;
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::resolve::Checked;
+use crate::span::Span;
+use crate::syntax::ast::{self, Expr};
+use crate::types::regions;
+
+type InstanceKey = (String, String, String);
+
+/// Outputs of a stack or component instance, by name, with the span of their value.
+type Outputs = IndexMap<String, (Value, Span)>;
+
+/// Components instantiating components deeper than this are reported.
+const MAX_COMPONENT_DEPTH: usize = 32;
+
+/// Longest string (bytes) or list (elements) a computation may build.
+pub const MAX_VALUE_LEN: usize = 1 << 20;
+
+/// Instances plus resources in one stack instance before expansion gives up: far
+/// beyond CloudFormation's 500 resources, so only runaway fan-out reaches it.
+const MAX_EXPANSION_WORK: usize = 5_000;
+
+/// The reference that led to evaluating another stack: where, and how.
+#[derive(Clone, Copy)]
+struct Via {
+    span: Span,
+    /// "reads" for an output reference, "depends on" for `depends_on`.
+    verb: &'static str,
+}
+
+enum State {
+    InProgress,
+    Done { outputs: Outputs },
+    Failed,
+}
+
+/// Evaluates stack instances on demand (a cross-stack reference evaluates the stack
+/// it reads first), remembering each one.
+pub struct Expander<'a> {
+    checked: &'a Checked,
+    app: Option<&'a AppInfo>,
+    params: &'a IndexMap<String, Value>,
+    diags: Diagnostics,
+    states: HashMap<InstanceKey, State>,
+    instances: Vec<StackInstance>,
+    /// Instances being evaluated, with the reference that led into each.
+    chain: Vec<(InstanceKey, Option<Via>)>,
+}
+
+/// The stack instance under construction.
+struct Frame<'e> {
+    env: Option<&'e EnvInfo>,
+    region: String,
+    stack: String,
+    resources: IndexMap<String, CfnResource>,
+    depends_on: Vec<Dependency>,
+    imports: Vec<String>,
+    /// Component instances and resources made so far; expansion stops past
+    /// [`MAX_EXPANSION_WORK`] instead of growing without bound.
+    work: usize,
+}
+
+/// One body being run: a stack's, or a component instance's.
+struct Body {
+    module: usize,
+    in_stack: bool,
+    /// Logical-ID prefix: the PascalCase path of component instances.
+    prefix: String,
+    scopes: Vec<IndexMap<String, Value>>,
+    outputs: Outputs,
+    /// Names bound to component instances, for "no output" vs "no field" messages.
+    instances: Vec<String>,
+    /// Keyed resources by name, every key declared so far (in any loop or branch), so
+    /// `subnet[az]` reaches them after the loops that made them.
+    keyed: IndexMap<String, Value>,
+    /// How many component instances enclose this body.
+    depth: usize,
+    /// Where this component instance was created, for labels on errors inside it.
+    call_site: Option<(Span, String)>,
+}
+
+impl Body {
+    /// Scopes first; then keyed resources declared anywhere in the body so far.
+    fn lookup(&self, name: &str) -> Option<&Value> {
+        self.scopes
+            .iter()
+            .rev()
+            .find_map(|s| s.get(name))
+            .or_else(|| self.keyed.get(name))
+    }
+
+    fn bind(&mut self, name: &str, v: Value) {
+        if let Some(s) = self.scopes.last_mut() {
+            s.insert(name.to_string(), v);
+        }
+    }
+}
+
+impl<'a> Expander<'a> {
+    pub fn new(
+        checked: &'a Checked,
+        app: &'a AppInfo,
+        params: &'a IndexMap<String, Value>,
+    ) -> Self {
+        Expander {
+            checked,
+            app: Some(app),
+            params,
+            diags: Diagnostics::default(),
+            states: HashMap::new(),
+            instances: Vec::new(),
+            chain: Vec::new(),
+        }
+    }
+
+    /// Evaluates an expression outside any stack: param defaults, env fields, app settings.
+    pub fn eval_global(
+        checked: &Checked,
+        e: &Expr,
+        params: &IndexMap<String, Value>,
+        diags: &mut Diagnostics,
+    ) -> Value {
+        let mut ex = Expander {
+            checked,
+            app: None,
+            params,
+            diags: Diagnostics::default(),
+            states: HashMap::new(),
+            instances: Vec::new(),
+            chain: Vec::new(),
+        };
+        let mut frame = Frame {
+            env: None,
+            region: String::new(),
+            stack: String::new(),
+            resources: IndexMap::new(),
+            depends_on: Vec::new(),
+            imports: Vec::new(),
+            work: 0,
+        };
+        let mut body = Body {
+            module: 0,
+            in_stack: false,
+            prefix: String::new(),
+            scopes: vec![IndexMap::new()],
+            outputs: IndexMap::new(),
+            instances: Vec::new(),
+            keyed: IndexMap::new(),
+            depth: 0,
+            call_site: None,
+        };
+        let v = ex.expr(&mut frame, &mut body, e);
+        diags.extend(ex.diags);
+        v
+    }
+
+    fn error(&mut self, body: &Body, d: Diagnostic) {
+        let d = match &body.call_site {
+            Some((span, name))
+                if d.span.file != span.file || !d.secondary.iter().any(|l| l.span == *span) =>
+            {
+                d.with_secondary(*span, format!("in this instance of `{name}`"))
+            }
+            _ => d,
+        };
+        self.diags.push(d);
+    }
+
+    /// Evaluates one stack instance unless already done; returns its outputs.
+    pub fn instance(&mut self, env: &EnvInfo, region: &str, stack: &str) -> Option<&Outputs> {
+        self.instance_via(env, region, stack, None)
+    }
+
+    fn instance_via(
+        &mut self,
+        env: &EnvInfo,
+        region: &str,
+        stack: &str,
+        via: Option<Via>,
+    ) -> Option<&Outputs> {
+        let key = (env.name.clone(), region.to_string(), stack.to_string());
+        match self.states.get(&key) {
+            Some(State::InProgress) => {
+                self.report_cycle(&key, via);
+                return None;
+            }
+            Some(State::Failed) => return None,
+            Some(State::Done { .. }) => {}
+            None => {
+                self.states.insert(key.clone(), State::InProgress);
+                self.chain.push((key.clone(), via));
+                let result = self.run_stack(env, region, stack);
+                self.chain.pop();
+                let state = match result {
+                    Some((inst, outputs)) => {
+                        self.instances.push(inst);
+                        State::Done { outputs }
+                    }
+                    None => State::Failed,
+                };
+                self.states.insert(key.clone(), state);
+            }
+        }
+        match self.states.get(&key) {
+            Some(State::Done { outputs, .. }) => Some(outputs),
+            _ => None,
+        }
+    }
+
+    fn report_cycle(&mut self, key: &InstanceKey, via: Option<Via>) {
+        let start = self.chain.iter().position(|(k, _)| k == key).unwrap_or(0);
+        let mut names: Vec<&str> = self.chain[start..]
+            .iter()
+            .map(|(k, _)| k.2.as_str())
+            .collect();
+        names.push(&key.2);
+        let span = via.map_or_else(|| self.checked.stacks[&key.2].name.span, |v| v.span);
+        let verb = via.map_or("reads", |v| v.verb);
+        let mut d = Diagnostic::error(
+            Code::StackCycle,
+            span,
+            format!(
+                "stacks depend on each other in a cycle: {} (in {} {})",
+                names.join(" → "),
+                key.0,
+                key.1
+            ),
+        )
+        .with_label(format!(
+            "`{}` {verb} `{}` here",
+            self.chain.last().map_or("", |c| c.0 .2.as_str()),
+            key.2
+        ));
+        for (i, (k, v)) in self.chain.iter().enumerate().skip(start + 1) {
+            if let Some(v) = v {
+                let from = &self.chain[i - 1].0 .2;
+                d = d.with_secondary(v.span, format!("`{from}` {} `{}` here", v.verb, k.2));
+            }
+        }
+        self.diags
+            .push(d.with_help("move the shared resources into a separate stack that both read"));
+    }
+
+    fn run_stack(
+        &mut self,
+        env: &EnvInfo,
+        region: &str,
+        stack: &str,
+    ) -> Option<(StackInstance, Outputs)> {
+        let checked = self.checked;
+        let decl = &checked.stacks[stack];
+        let app = self.app?;
+        let mut frame = Frame {
+            env: Some(env),
+            region: region.to_string(),
+            stack: stack.to_string(),
+            resources: IndexMap::new(),
+            depends_on: Vec::new(),
+            imports: Vec::new(),
+            work: 0,
+        };
+        let mut body = Body {
+            module: 0,
+            in_stack: true,
+            prefix: String::new(),
+            scopes: Vec::new(),
+            outputs: IndexMap::new(),
+            instances: Vec::new(),
+            keyed: IndexMap::new(),
+            depth: 0,
+            call_site: None,
+        };
+        self.block(&mut frame, &mut body, &decl.body, true);
+        let stack_name = super::stack_name(&app.name, &env.name, stack);
+        let mut outputs = IndexMap::new();
+        let mut ids: IndexMap<String, (&str, Span)> = IndexMap::new();
+        for (name, (value, span)) in &body.outputs {
+            let logical_id = pascal_case(name);
+            if !logical_id.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                let d = Diagnostic::error(
+                    Code::LogicalIdClash,
+                    *span,
+                    format!("output `{name}` does not give a valid logical ID"),
+                )
+                .with_label("output names need letters or digits, starting with a letter");
+                self.error(&body, d);
+                continue;
+            }
+            if let Some((other, prev)) = ids.get(&logical_id) {
+                let d = Diagnostic::error(
+                    Code::LogicalIdClash,
+                    *span,
+                    format!("outputs `{name}` and `{other}` both become `{logical_id}`"),
+                )
+                .with_label("this output")
+                .with_secondary(*prev, "clashes with this one")
+                .with_help("rename one of the outputs");
+                self.error(&body, d);
+                continue;
+            }
+            ids.insert(logical_id.clone(), (name, *span));
+            if let Some(json) = self.output_json(&body, value, *span) {
+                outputs.insert(
+                    name.clone(),
+                    StackOutput {
+                        logical_id,
+                        value: json,
+                        export: None,
+                        span: *span,
+                    },
+                );
+            }
+        }
+        let inst = StackInstance {
+            env: env.name.clone(),
+            account: env.account.clone(),
+            region: region.to_string(),
+            stack: stack.to_string(),
+            stack_name,
+            description: if app.description.is_empty() {
+                format!("{} {} stack for {} in {region}", app.name, stack, env.name)
+            } else {
+                format!("{} ({stack}, {}, {region})", app.description, env.name)
+            },
+            resources: frame.resources,
+            outputs,
+            depends_on: frame.depends_on,
+            imports: frame.imports,
+            span: decl.name.span,
+        };
+        Some((inst, body.outputs))
+    }
+
+    /// A stack output's CloudFormation value: outputs are strings, lists are joined.
+    fn output_json(&mut self, body: &Body, value: &Value, span: Span) -> Option<Json> {
+        if let Some(s) = value.secret_part() {
+            let d = Diagnostic::error(Code::SecretLeak, span, "a Secret cannot be a stack output")
+                .with_label("outputs are shown in clear text by `describe-stacks`")
+                .with_secondary(s.origin, format!("{} comes from here", s.what))
+                .with_help("output the secret's ARN instead and read the value where it is needed");
+            self.error(body, d);
+            return None;
+        }
+        let scalar = |v: &Value| -> Option<Json> {
+            match v {
+                Value::Str(s) => Some(Json::String(s.clone())),
+                Value::Int(n) => Some(Json::String(n.to_string())),
+                Value::Bool(b) => Some(Json::String(b.to_string())),
+                Value::Duration(s) => Some(Json::String(s.to_string())),
+                Value::Deploy(d) if d.shape == DeployShape::Scalar => Some(d.json.clone()),
+                _ => None,
+            }
+        };
+        if matches!(value, Value::Error)
+            || matches!(value, Value::List(xs) if xs.iter().any(Value::is_error))
+        {
+            return None;
+        }
+        let json = match value {
+            Value::Deploy(d) if d.shape == DeployShape::List => json!({"Fn::Join": [",", d.json]}),
+            Value::List(xs)
+                if xs
+                    .iter()
+                    .any(|x| matches!(x, Value::Str(s) if s.contains(','))) =>
+            {
+                let d = Diagnostic::error(
+                    Code::TypeMismatch,
+                    span,
+                    "an element of this list output contains `,`",
+                )
+                .with_label("list outputs are joined with `,` and split again where they are read")
+                .with_help("output the elements separately, or use another separator with `join`");
+                self.error(body, d);
+                return None;
+            }
+            Value::List(xs) => {
+                let parts: Option<Vec<Json>> = xs.iter().map(scalar).collect();
+                match parts {
+                    Some(p) if p.iter().all(Json::is_string) => Json::String(
+                        p.iter()
+                            .filter_map(Json::as_str)
+                            .collect::<Vec<_>>()
+                            .join(","),
+                    ),
+                    Some(p) => json!({"Fn::Join": [",", p]}),
+                    None => Json::Null,
+                }
+            }
+            v => scalar(v).unwrap_or(Json::Null),
+        };
+        if json.is_null() {
+            let d = Diagnostic::error(
+                Code::TypeMismatch,
+                span,
+                format!(
+                    "a stack output must be a string or a list of strings, found {}",
+                    value.describe()
+                ),
+            )
+            .with_label("not representable as a CloudFormation output");
+            self.error(body, d);
+            return None;
+        }
+        Some(json)
+    }
+
+    /// Consumes the expander: instances in a stable order, exports filled in.
+    pub fn finish(
+        mut self,
+        envs: &[EnvInfo],
+        selected: &[(usize, String)],
+    ) -> (Vec<StackInstance>, Diagnostics) {
+        let order = |i: &StackInstance| {
+            let e = envs
+                .iter()
+                .position(|x| x.name == i.env)
+                .unwrap_or(usize::MAX);
+            let r = selected
+                .iter()
+                .position(|(se, sr)| *se == e && *sr == i.region)
+                .unwrap_or(usize::MAX);
+            let s = self
+                .checked
+                .stacks
+                .get_index_of(&i.stack)
+                .unwrap_or(usize::MAX);
+            (e, r, s)
+        };
+        let mut instances = std::mem::take(&mut self.instances);
+        instances.sort_by_key(order);
+        // Exports are decided after every importer has run.
+        let imported: std::collections::BTreeSet<String> = instances
+            .iter()
+            .flat_map(|i| i.imports.iter().cloned())
+            .collect();
+        for inst in &mut instances {
+            let prefix = inst.stack_name.clone();
+            for (name, out) in inst.outputs.iter_mut() {
+                let export = export_name(&prefix, name);
+                if imported.contains(&export) {
+                    out.export = Some(export);
+                }
+            }
+        }
+        (instances, self.diags)
+    }
+}
+
+/// The export name of a stack output: `<stack name>-<output>`, kebab-case.
+pub fn export_name(stack_name: &str, output: &str) -> String {
+    format!("{stack_name}-{}", output.replace('_', "-"))
+}
+
+fn record2(k: String, v: Value) -> Value {
+    Value::Record(IndexMap::from([
+        ("key".to_string(), Value::Str(k)),
+        ("value".to_string(), v),
+    ]))
+}
+
+fn args_expr<'e>(args: &'e [ast::Arg], name: &str) -> Option<&'e Expr> {
+    args.iter()
+        .find(|a| a.name.as_ref().is_some_and(|n| n.node == name))
+        .map(|a| &a.value)
+}
+
+/// `aws`: pseudo parameters, resolved at compile time where the target is known.
+fn aws_value(env: &EnvInfo, region: &str, span: Span) -> Value {
+    let deploy = |json: Json, what: &str| {
+        Value::Deploy(Deploy {
+            json,
+            shape: DeployShape::Scalar,
+            origin: span,
+            what: what.to_string(),
+        })
+    };
+    let partition = regions::partition(region);
+    let suffix = if partition == "aws-cn" {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    Value::Record(IndexMap::from([
+        ("account_id".to_string(), Value::Str(env.account.clone())),
+        ("region".to_string(), Value::Str(region.to_string())),
+        ("partition".to_string(), Value::Str(partition.to_string())),
+        ("url_suffix".to_string(), Value::Str(suffix.to_string())),
+        (
+            "stack_name".to_string(),
+            deploy(json!({"Ref": "AWS::StackName"}), "`aws.stack_name`"),
+        ),
+        (
+            "stack_id".to_string(),
+            deploy(json!({"Ref": "AWS::StackId"}), "`aws.stack_id`"),
+        ),
+    ]))
+}
