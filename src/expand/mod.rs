@@ -7,6 +7,7 @@
 pub mod builtins;
 mod env;
 mod eval;
+mod options;
 mod props;
 pub mod value;
 

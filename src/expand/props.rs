@@ -5,11 +5,12 @@ use indexmap::IndexMap;
 use serde_json::{json, Value as Json};
 
 use super::env::{AppInfo, EnvInfo};
+use super::options::{option, tags};
 use super::value::{DeployShape, ResourceRef, Value};
 use super::CfnResource;
 use crate::codes::Code;
 use crate::diagnostics::{did_you_mean, Diagnostic};
-use crate::schema::{ResourceSchema, SchemaDb, Shape, Tagging};
+use crate::schema::{SchemaDb, Shape};
 use crate::span::Span;
 use crate::syntax::ast::{self, Expr, ExprKind};
 
@@ -19,7 +20,7 @@ pub struct Built {
 }
 
 /// Why a value does not fit a schema shape, at a path inside the property.
-struct PropError {
+pub(super) struct PropError {
     code: Code,
     path: String,
     message: String,
@@ -137,375 +138,23 @@ pub fn build_resource(
     }
 }
 
-fn secret_in(span: Span, place: &str, why: &str, origin: Span, what: &str) -> Diagnostic {
+pub(super) fn secret_in(
+    span: Span,
+    place: &str,
+    why: &str,
+    origin: Span,
+    what: &str,
+) -> Diagnostic {
     Diagnostic::error(Code::SecretLeak, span, format!("a Secret cannot be used in {place}"))
         .with_label(why.to_string())
         .with_secondary(origin, format!("{what} comes from here"))
         .with_help("pass the secret's ARN and read the value at run time, e.g. `aws secretsmanager get-secret-value --secret-id ...`")
 }
 
-/// The resource options: `depends_on`, `deletion_policy`, `update_replace_policy`, `metadata`.
-fn option(res: &mut CfnResource, entry: &ast::Entry, value: Value, diags: &mut Vec<Diagnostic>) {
-    let span = entry.value.span;
-    match entry.key.node.as_str() {
-        "depends_on" => {
-            let items = match value {
-                Value::List(xs) => xs,
-                other => vec![other],
-            };
-            for item in items {
-                match item {
-                    Value::Resource(r) => {
-                        if !res.depends_on.contains(&r.logical_id) {
-                            res.depends_on.push(r.logical_id);
-                        }
-                    }
-                    Value::ResourceMap(m) => {
-                        for r in m.into_values() {
-                            if !res.depends_on.contains(&r.logical_id) {
-                                res.depends_on.push(r.logical_id);
-                            }
-                        }
-                    }
-                    Value::Error => {}
-                    other => diags.push(
-                        Diagnostic::error(
-                            Code::BadResourceOption,
-                            span,
-                            format!("`depends_on` lists resources, found {}", other.describe()),
-                        )
-                        .with_label("expected resources of this body")
-                        .with_help(
-                            "name the resources directly: `depends_on = [gateway_attachment]`",
-                        ),
-                    ),
-                }
-            }
-        }
-        key @ ("deletion_policy" | "update_replace_policy") => {
-            let allowed: &[&str] = if key == "deletion_policy" {
-                &["Delete", "Retain", "RetainExceptOnCreate", "Snapshot"]
-            } else {
-                &["Delete", "Retain", "Snapshot"]
-            };
-            match value {
-                Value::Str(s) if allowed.contains(&s.as_str()) => {
-                    if key == "deletion_policy" {
-                        res.deletion_policy = Some(s);
-                    } else {
-                        res.update_replace_policy = Some(s);
-                    }
-                }
-                other => {
-                    let shown = if let Value::Str(s) = &other {
-                        format!("\"{s}\"")
-                    } else {
-                        other.describe()
-                    };
-                    let mut d = Diagnostic::error(
-                        Code::BadResourceOption,
-                        span,
-                        format!(
-                            "`{key}` must be one of {}, found {shown}",
-                            allowed.join(", ")
-                        ),
-                    )
-                    .with_label("invalid policy");
-                    if let Value::Str(s) = &other {
-                        if let Some(best) = did_you_mean(s, allowed.iter().copied()) {
-                            d = d.with_help(format!("did you mean \"{best}\"?"));
-                        }
-                    }
-                    diags.push(d);
-                }
-            }
-        }
-        key @ ("update_policy" | "creation_policy") => {
-            if let Some(d) = policy_problem(key, &res.type_name, &value, span) {
-                diags.push(d);
-                return;
-            }
-            match to_cfn(
-                &iso_durations(value.clone()),
-                &Shape::Json,
-                &Path::Root(key),
-            ) {
-                Ok(j @ Json::Object(_)) => {
-                    if key == "update_policy" {
-                        res.update_policy = Some(j);
-                    } else {
-                        res.creation_policy = Some(j);
-                    }
-                }
-                _ => diags.push(
-                    Diagnostic::error(
-                        Code::BadResourceOption,
-                        span,
-                        format!("`{key}` must be a record, found {}", value.describe()),
-                    )
-                    .with_label("expected `{ ... }` as CloudFormation documents it"),
-                ),
-            }
-        }
-        "metadata" => {
-            if let Some(s) = value.secret_part() {
-                diags.push(secret_in(
-                    span,
-                    "metadata",
-                    "metadata is readable in clear text",
-                    s.origin,
-                    &s.what,
-                ));
-                return;
-            }
-            match to_cfn(&value, &Shape::Json, &Path::Root("metadata")) {
-                Ok(j @ Json::Object(_)) => res.metadata = Some(j),
-                _ => diags.push(
-                    Diagnostic::error(Code::BadResourceOption, span, "`metadata` must be a record")
-                        .with_label("expected `{ ... }`"),
-                ),
-            }
-        }
-        // Unknown options were reported by the static check.
-        _ => {}
-    }
-}
-
-/// The policies CloudFormation defines, and the resource types each applies to.
-const UPDATE_POLICIES: &[(&str, &[&str])] = &[
-    (
-        "AutoScalingRollingUpdate",
-        &["AWS::AutoScaling::AutoScalingGroup"],
-    ),
-    (
-        "AutoScalingReplacingUpdate",
-        &["AWS::AutoScaling::AutoScalingGroup"],
-    ),
-    (
-        "AutoScalingScheduledAction",
-        &["AWS::AutoScaling::AutoScalingGroup"],
-    ),
-    ("CodeDeployLambdaAliasUpdate", &["AWS::Lambda::Alias"]),
-    (
-        "EnableVersionUpgrade",
-        &[
-            "AWS::OpenSearchService::Domain",
-            "AWS::Elasticsearch::Domain",
-        ],
-    ),
-    (
-        "UseOnlineResharding",
-        &["AWS::ElastiCache::ReplicationGroup"],
-    ),
-];
-const CREATION_POLICIES: &[(&str, &[&str])] = &[
-    (
-        "AutoScalingCreationPolicy",
-        &["AWS::AutoScaling::AutoScalingGroup"],
-    ),
-    (
-        "ResourceSignal",
-        &[
-            "AWS::AutoScaling::AutoScalingGroup",
-            "AWS::EC2::Instance",
-            "AWS::CloudFormation::WaitCondition",
-            "AWS::AppStream::Fleet",
-        ],
-    ),
-    ("StartFleet", &["AWS::AppStream::Fleet"]),
-];
-
-/// An unknown policy key, or a policy on a type it does not apply to.
-fn policy_problem(option: &str, type_name: &str, value: &Value, span: Span) -> Option<Diagnostic> {
-    let table = if option == "update_policy" {
-        UPDATE_POLICIES
-    } else {
-        CREATION_POLICIES
-    };
-    let Value::Record(m) = value else { return None };
-    for key in m.keys() {
-        match table.iter().find(|(k, _)| k == key) {
-            None => {
-                return Some(
-                    Diagnostic::error(
-                        Code::BadResourceOption,
-                        span,
-                        format!("`{option}` has no policy `{key}`"),
-                    )
-                    .with_label("unknown policy")
-                    .with_suggestion(key, table.iter().map(|(k, _)| *k))
-                    .with_note(format!(
-                        "{option} policies: {}",
-                        table.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
-                    )),
-                )
-            }
-            Some((_, types)) if !types.contains(&type_name) => {
-                return Some(
-                    Diagnostic::error(
-                        Code::BadResourceOption,
-                        span,
-                        format!("`{key}` does not apply to `{type_name}`"),
-                    )
-                    .with_label(format!("`{option}` policy for another resource type"))
-                    .with_note(format!("`{key}` applies to {}", types.join(", "))),
-                )
-            }
-            Some(_) => {}
-        }
-    }
-    None
-}
-
-/// Durations inside policies become ISO 8601 (`5m` → `PT5M`), the form they document.
-fn iso_durations(v: Value) -> Value {
-    match v {
-        Value::Duration(secs) => {
-            let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
-            let mut out = String::from("PT");
-            if h > 0 {
-                out.push_str(&format!("{h}H"));
-            }
-            if m > 0 {
-                out.push_str(&format!("{m}M"));
-            }
-            if s > 0 || secs == 0 {
-                out.push_str(&format!("{s}S"));
-            }
-            Value::Str(out)
-        }
-        Value::List(xs) => Value::List(xs.into_iter().map(iso_durations).collect()),
-        Value::Record(m) => {
-            Value::Record(m.into_iter().map(|(k, v)| (k, iso_durations(v))).collect())
-        }
-        other => other,
-    }
-}
-
-/// App tags, then `Environment`, then the resource's own tags (which win).
-fn tags(
-    schema: &ResourceSchema,
-    env: Option<&EnvInfo>,
-    app: Option<&AppInfo>,
-    user: Option<(Value, Span)>,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<Json> {
-    let prop = schema.tagging.property()?;
-    let mut merged: IndexMap<String, Json> = IndexMap::new();
-    if let Some(app) = app {
-        for (k, v) in &app.tags {
-            merged.insert(k.clone(), Json::String(v.clone()));
-        }
-    }
-    if let Some(env) = env {
-        merged.insert("Environment".into(), Json::String(env.name.clone()));
-    }
-    if let Some((value, span)) = user {
-        if let Some(s) = value.secret_part() {
-            diags.push(secret_in(
-                span,
-                "a tag",
-                "tags are visible to anyone who can list resources",
-                s.origin,
-                &s.what,
-            ));
-        } else {
-            // The CloudFormation list form `[{ Key = "k", Value = "v" }]` is accepted too.
-            let value = match value {
-                Value::List(items) => {
-                    let mut m = IndexMap::new();
-                    let mut ok = true;
-                    for item in items {
-                        match item {
-                            Value::Record(mut r) if r.len() == 2 => {
-                                match (r.shift_remove("Key"), r.shift_remove("Value")) {
-                                    (Some(Value::Str(k)), Some(v)) => {
-                                        m.insert(k, v);
-                                    }
-                                    _ => ok = false,
-                                }
-                            }
-                            _ => ok = false,
-                        }
-                    }
-                    if ok {
-                        Value::Record(m)
-                    } else {
-                        Value::List(Vec::new())
-                    }
-                }
-                other => other,
-            };
-            match value {
-                Value::Record(m) => {
-                    for (k, v) in m {
-                        if matches!(v, Value::None) {
-                            continue;
-                        }
-                        if k.is_empty() {
-                            diags.push(Diagnostic::error(Code::PropertyType, span, "a tag key cannot be empty").with_label("empty key"));
-                            continue;
-                        }
-                        match to_cfn(&v, &Shape::String, &Path::Root(&k)) {
-                            Ok(j) => {
-                                merged.shift_remove(&k);
-                                merged.insert(k, j);
-                            }
-                            Err(_) => diags.push(
-                                Diagnostic::error(Code::PropertyType, span, format!("tag `{k}` must be a string, found {}", v.describe()))
-                                    .with_label("tag values are strings"),
-                            ),
-                        }
-                    }
-                }
-                other => diags.push(
-                    Diagnostic::error(Code::PropertyType, span, format!("`{prop}` takes a record of tags, found {}", other.describe()))
-                        .with_label("expected `{ Key = \"value\" }` or `[{ Key = \"k\", Value = \"v\" }]`")
-                        .with_note("sleuthc writes tags in the form the resource type wants (a Key/Value list or a map)"),
-                ),
-            }
-        }
-    }
-    if merged.is_empty() {
-        return None;
-    }
-    match &schema.tagging {
-        Tagging::Map { .. } => Some(Json::Object(merged.into_iter().collect())),
-        Tagging::List { .. } => {
-            // Some list forms require more fields per tag (Auto Scaling: PropagateAtLaunch).
-            let extra_required: Vec<String> = match schema.properties.get(prop) {
-                Some(Shape::List(item)) => match item.as_ref() {
-                    Shape::Object { required, .. } => required
-                        .iter()
-                        .filter(|k| *k != "Key" && *k != "Value")
-                        .cloned()
-                        .collect(),
-                    _ => Vec::new(),
-                },
-                _ => Vec::new(),
-            };
-            let list = merged
-                .into_iter()
-                .map(|(k, v)| {
-                    let mut o = serde_json::Map::new();
-                    o.insert("Key".into(), Json::String(k));
-                    o.insert("Value".into(), v);
-                    for extra in &extra_required {
-                        o.insert(extra.clone(), Json::Bool(true));
-                    }
-                    Json::Object(o)
-                })
-                .collect();
-            Some(Json::Array(list))
-        }
-        Tagging::None => None,
-    }
-}
-
 /// Where a value sits inside a property, built without allocating; formatted
 /// (`LaunchTemplateData.BlockDeviceMappings[0].Ebs`) only when there is an error.
 #[derive(Clone, Copy)]
-enum Path<'a> {
+pub(super) enum Path<'a> {
     Root(&'a str),
     Key(&'a Path<'a>, &'a str),
     Index(&'a Path<'a>, usize),
@@ -536,7 +185,7 @@ impl std::fmt::Display for Path<'_> {
 }
 
 /// Converts a value to template JSON, checking it against the schema shape.
-fn to_cfn(v: &Value, shape: &Shape, path: &Path<'_>) -> Result<Json, PropError> {
+pub(super) fn to_cfn(v: &Value, shape: &Shape, path: &Path<'_>) -> Result<Json, PropError> {
     let err = |code: Code, message: String| PropError {
         code,
         path: path.to_string(),
