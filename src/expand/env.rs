@@ -166,11 +166,13 @@ fn parse_override(text: &str, ty: &Type) -> Result<Value, String> {
             _ => Err("expected `true` or `false`".into()),
         },
         Type::Optional(inner) => parse_override(text, inner),
-        Type::List(_) => Ok(Value::List(
-            text.split(',')
-                .map(|s| Value::Str(s.trim().to_string()))
-                .collect(),
-        )),
+        // `a,b,c`, each element read as the element type; an empty value is an empty list.
+        Type::List(_) if text.trim().is_empty() => Ok(Value::List(Vec::new())),
+        Type::List(elem) => text
+            .split(',')
+            .map(|s| parse_override(s.trim(), elem))
+            .collect::<Result<_, _>>()
+            .map(Value::List),
         Type::Duration => Err("durations cannot be overridden yet".into()),
         _ => Ok(Value::Str(text.to_string())),
     }

@@ -160,6 +160,16 @@ impl Lower<'_> {
                 // `std.network.vpc` imports `vpc` from `std.network`.
                 if names.is_empty() && segs.len() > 2 {
                     names.push(segs.pop().expect("len > 2"));
+                } else if names.is_empty() {
+                    let path_span = segs
+                        .first()
+                        .zip(segs.last())
+                        .map_or(span, |(a, b)| a.span.to(b.span));
+                    self.diags.push(
+                        Diagnostic::error(Code::UnknownImport, path_span, "this import names no component")
+                            .with_label("imports nothing")
+                            .with_help("name what to import: `import std.network.vpc` or `import std.network.{vpc, security_group}`"),
+                    );
                 }
                 ImportSource::Std(segs)
             }

@@ -24,6 +24,9 @@ impl Cidr {
         let (ip, prefix) = s
             .split_once('/')
             .ok_or_else(|| err("it has no `/prefix`"))?;
+        if prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(err("the prefix is not a number"));
+        }
         let prefix: u8 = prefix
             .parse()
             .map_err(|_| err("the prefix is not a number"))?;
@@ -121,6 +124,7 @@ mod tests {
         assert!(Cidr::parse("10.10.0.0").is_err());
         assert!(Cidr::parse("10.10.0.0/33").is_err());
         assert!(Cidr::parse("10.256.0.0/16").is_err());
+        assert!(Cidr::parse("10.0.0.0/+8").is_err());
         let e = Cidr::parse("10.10.0.1/16").unwrap_err();
         assert_eq!(e.suggestion.as_deref(), Some("10.10.0.0/16"));
     }

@@ -127,16 +127,18 @@ impl Expander<'_> {
                     }
                     b.bind(&var.node, item);
                     let keep = match filter {
-                        Some(fl) => self
-                            .condition(f, b, fl, "a comprehension filter")
-                            .unwrap_or(false),
-                        None => true,
+                        Some(fl) => self.condition(f, b, fl, "a comprehension filter"),
+                        None => Some(true),
                     };
-                    if keep {
+                    if keep == Some(true) {
                         let v = self.expr(f, b, body);
                         out.push(v);
                     }
                     b.scopes.pop();
+                    // A failed filter makes the whole list unknown, not a shorter list.
+                    if keep.is_none() {
+                        return Value::Error;
+                    }
                 }
                 Value::List(out)
             }
