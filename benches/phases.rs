@@ -71,6 +71,12 @@ const FLEET_TYPES: &[&str] = &[
 fn main() {
     // `cargo bench --bench phases -- parse FILE`: parse one file 100 times (for profilers).
     let args: Vec<String> = std::env::args().collect();
+    // `cargo test --all-targets` runs benches once as tests: timings mean nothing in a
+    // debug build, so only `cargo bench` (which passes `--bench`) measures.
+    if !args.iter().any(|a| a == "--bench" || a == "parse") {
+        println!("phases: run with `cargo bench --bench phases` to measure");
+        return;
+    }
     if let Some(i) = args.iter().position(|a| a == "parse") {
         let src = std::fs::read_to_string(&args[i + 1]).expect("readable file");
         let t = time(100, || {
