@@ -187,6 +187,16 @@ impl Checker<'_> {
         }
     }
 
+    /// The scope of a `for` body or comprehension: its index and variable.
+    fn push_loop_scope(&mut self, index: Option<&ast::Ident>, var: &ast::Ident) {
+        let mut scope = IndexMap::new();
+        for v in index.into_iter().chain([var]) {
+            self.not_builtin(v);
+            scope.insert(v.node.clone(), (Binding::Local, v.span));
+        }
+        self.scopes.push(scope);
+    }
+
     fn block(&mut self, block: &ast::Block, stack_top: bool) {
         self.scopes.push(IndexMap::new());
         // Resources are visible throughout their body, before and after their declaration.
@@ -238,15 +248,7 @@ impl Checker<'_> {
                 ..
             } => {
                 self.expr(iter);
-                for v in index.iter().chain([var]) {
-                    self.not_builtin(v);
-                }
-                let mut scope = IndexMap::new();
-                if let Some(i) = index {
-                    scope.insert(i.node.clone(), (Binding::Local, i.span));
-                }
-                scope.insert(var.node.clone(), (Binding::Local, var.span));
-                self.scopes.push(scope);
+                self.push_loop_scope(index.as_ref(), var);
                 self.loop_depth += 1;
                 self.block(body, false);
                 self.loop_depth -= 1;
@@ -453,15 +455,7 @@ impl Checker<'_> {
                 body,
             } => {
                 self.expr(iter);
-                for v in index.iter().chain([var]) {
-                    self.not_builtin(v);
-                }
-                let mut scope = IndexMap::new();
-                if let Some(i) = index {
-                    scope.insert(i.node.clone(), (Binding::Local, i.span));
-                }
-                scope.insert(var.node.clone(), (Binding::Local, var.span));
-                self.scopes.push(scope);
+                self.push_loop_scope(index.as_ref(), var);
                 if let Some(f) = filter {
                     self.expr(f);
                 }
