@@ -95,8 +95,8 @@ codes! {
         "The resource type is not offered in one of the regions an environment deploys\nto. Move the resource behind `if region != \"...\"`, or deploy that stack elsewhere.\n";
     BadResourceOption = "E0307", "invalid resource option",
         "Lowercase keys in a resource body are options: `depends_on` (a list of resources\nin the same body), `deletion_policy` and `update_replace_policy` (`Delete`, `Retain`,\n`Snapshot`, and `RetainExceptOnCreate` for deletion), `update_policy` and\n`creation_policy` (records with CloudFormation's policy names, for the resource types\nthey apply to), `metadata` (a record).\n";
-    StackCycle = "E0401", "stacks depend on each other in a cycle",
-        "Stack A reads an output of stack B while B (directly or through others) reads an\noutput of A. CloudFormation cannot deploy either first. Move the shared resource into\na third stack that both read.\n";
+    StackCycle = "E0401", "dependency cycle",
+        "Stack A reads an output of stack B while B (directly or through others) reads an\noutput of A, or a resource refers to itself (`depends_on` itself, or its own `Ref` or\nattribute in a property). CloudFormation cannot create either first. Move the shared\nresource into a third stack that both read; a resource cannot use its own values.\n";
     UnknownOutput = "E0402", "unknown stack or component output",
         "The stack or component instance has no output with that name.\n";
     TooManyResources = "E0500", "too many resources in a template",

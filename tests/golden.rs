@@ -192,10 +192,18 @@ fn every_stdlib_component_instantiates_cleanly() {
 #[test]
 fn readme_tour_compiles() {
     let readme = std::fs::read_to_string(common::root().join("README.md")).expect("README");
-    let tour = &readme[readme.find("## A tour of the language").expect("tour section")..];
+    let tour = &readme[readme
+        .find("## A tour of the language")
+        .expect("tour section")..];
     let code = &tour[tour.find("```\n").expect("code block") + 4..];
     let code = &code[..code.find("```").expect("end of code block")];
-    let c = compile("README.md", code.to_string(), &common::RepoLoader, &Options::default(), Mode::Build);
+    let c = compile(
+        "README.md",
+        code.to_string(),
+        &common::RepoLoader,
+        &Options::default(),
+        Mode::Build,
+    );
     assert!(c.diagnostics.is_empty(), "{}", common::render(&c));
     assert!(c.files.is_some_and(|f| f.len() > 3));
 }

@@ -504,7 +504,47 @@ impl Expander<'_> {
             self.error(b, d);
         }
         if let Some(res) = built.resource {
+            if refers_to(&res, &rr.logical_id) {
+                let d = Diagnostic::error(
+                    Code::StackCycle,
+                    r.name.span,
+                    format!("resource `{}` refers to itself", rr.name),
+                )
+                .with_label("its properties or `depends_on` name this resource")
+                .with_help("CloudFormation cannot create a resource that depends on itself");
+                self.error(b, d);
+                return;
+            }
             f.resources.insert(rr.logical_id.clone(), res);
         }
     }
+}
+
+/// Whether a resource's `DependsOn` or properties reference `logical_id` (Ref, GetAtt or
+/// a `${Id}` / `${Id.Attr}` inside Fn::Sub).
+fn refers_to(res: &crate::expand::CfnResource, logical_id: &str) -> bool {
+    fn walk(j: &serde_json::Value, id: &str) -> bool {
+        match j {
+            serde_json::Value::Object(o) => {
+                if o.get("Ref").and_then(|r| r.as_str()) == Some(id) {
+                    return true;
+                }
+                if let Some(serde_json::Value::Array(a)) = o.get("Fn::GetAtt") {
+                    if a.first().and_then(|x| x.as_str()) == Some(id) {
+                        return true;
+                    }
+                }
+                if let Some(serde_json::Value::String(t)) = o.get("Fn::Sub") {
+                    if t.contains(&format!("${{{id}}}")) || t.contains(&format!("${{{id}.")) {
+                        return true;
+                    }
+                }
+                o.values().any(|v| walk(v, id))
+            }
+            serde_json::Value::Array(a) => a.iter().any(|v| walk(v, id)),
+            _ => false,
+        }
+    }
+    res.depends_on.iter().any(|d| d == logical_id)
+        || res.properties.values().any(|v| walk(v, logical_id))
 }
