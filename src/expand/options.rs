@@ -268,6 +268,8 @@ pub(super) fn tags(
 ) -> Option<Json> {
     let prop = schema.tagging.property()?;
     let mut merged: IndexMap<String, Json> = IndexMap::new();
+    // Per-tag fields besides Key and Value, by tag key.
+    let mut extras: IndexMap<String, serde_json::Map<String, Json>> = IndexMap::new();
     if let Some(app) = app {
         for (k, v) in &app.tags {
             merged.insert(k.clone(), Json::String(v.clone()));
@@ -286,23 +288,77 @@ pub(super) fn tags(
                 &s.what,
             ));
         } else {
-            // The CloudFormation list form `[{ Key = "k", Value = "v" }]` is accepted too.
+            // The CloudFormation list form `[{ Key = "k", Value = "v" }]` is accepted too,
+            // with the type's other per-tag fields (Auto Scaling's `PropagateAtLaunch`).
+            let item_fields: Option<&IndexMap<String, Shape>> = match schema.properties.get(prop) {
+                Some(Shape::List(item)) => match item.as_ref() {
+                    Shape::Object { properties, .. } => Some(properties),
+                    _ => None,
+                },
+                _ => None,
+            };
             let value = match value {
                 Value::List(items) => {
                     let mut m = IndexMap::new();
                     let mut ok = true;
                     for item in items {
-                        match item {
-                            Value::Record(mut r) if r.len() == 2 => {
-                                match (r.shift_remove("Key"), r.shift_remove("Value")) {
-                                    (Some(Value::Str(k)), Some(v)) => {
-                                        m.insert(k, v);
-                                    }
-                                    _ => ok = false,
-                                }
-                            }
-                            _ => ok = false,
+                        let Value::Record(mut r) = item else {
+                            ok = false;
+                            continue;
+                        };
+                        let (Some(Value::Str(k)), Some(v)) =
+                            (r.shift_remove("Key"), r.shift_remove("Value"))
+                        else {
+                            ok = false;
+                            continue;
+                        };
+                        if m.contains_key(&k) {
+                            diags.push(
+                                Diagnostic::error(
+                                    Code::Duplicate,
+                                    span,
+                                    format!("tag `{k}` is given twice"),
+                                )
+                                .with_label("duplicate tag"),
+                            );
                         }
+                        for (field, fv) in r {
+                            match item_fields.and_then(|f| f.get(&field)) {
+                                Some(shape) => match to_cfn(&fv, shape, &Path::Root(&field)) {
+                                    Ok(j) => {
+                                        extras.entry(k.clone()).or_default().insert(field, j);
+                                    }
+                                    Err(_) => diags.push(
+                                        Diagnostic::error(
+                                            Code::PropertyType,
+                                            span,
+                                            format!(
+                                                "tag field `{field}` expects {}",
+                                                shape.describe()
+                                            ),
+                                        )
+                                        .with_label("wrong type"),
+                                    ),
+                                },
+                                None => diags.push(
+                                    Diagnostic::error(
+                                        Code::UnknownProperty,
+                                        span,
+                                        format!(
+                                            "tags of this resource type have no field `{field}`"
+                                        ),
+                                    )
+                                    .with_label("unknown tag field")
+                                    .with_suggestion(
+                                        &field,
+                                        item_fields
+                                            .into_iter()
+                                            .flat_map(|f| f.keys().map(String::as_str)),
+                                    ),
+                                ),
+                            }
+                        }
+                        m.insert(k, v);
                     }
                     if ok {
                         Value::Record(m)
@@ -364,10 +420,12 @@ pub(super) fn tags(
                 .into_iter()
                 .map(|(k, v)| {
                     let mut o = serde_json::Map::new();
+                    let own = extras.shift_remove(&k).unwrap_or_default();
                     o.insert("Key".into(), Json::String(k));
                     o.insert("Value".into(), v);
+                    o.extend(own);
                     for extra in &extra_required {
-                        o.insert(extra.clone(), Json::Bool(true));
+                        o.entry(extra.clone()).or_insert(Json::Bool(true));
                     }
                     Json::Object(o)
                 })
