@@ -23,6 +23,11 @@ use source::{SourceLoader, SourceMap};
 
 pub use expand::Options;
 
+/// The ordered map used throughout: insertion order for deterministic output, and a
+/// fast non-cryptographic hasher (keys come from the program, not from an attacker
+/// who could profit from collisions; a pathological file only slows its own build).
+pub type Map<K, V> = indexmap::IndexMap<K, V, rustc_hash::FxBuildHasher>;
+
 /// What the driver should produce.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {

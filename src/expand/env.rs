@@ -1,7 +1,7 @@
 //! The program-level values: params (with `--param` overrides), the app, and the
 //! environments checked against their field schema.
 
-use indexmap::IndexMap;
+use crate::Map;
 
 use super::eval::Expander;
 use super::value::Value;
@@ -17,7 +17,7 @@ use crate::types::{self, Type};
 pub struct AppInfo {
     pub name: String,
     pub description: String,
-    pub tags: IndexMap<String, String>,
+    pub tags: Map<String, String>,
 }
 
 /// Whether a protected environment needs a manual approval before deploying.
@@ -34,7 +34,7 @@ pub struct EnvInfo {
     pub regions: Vec<String>,
     pub approval: Approval,
     /// Declared fields, with defaults applied.
-    pub fields: IndexMap<String, Value>,
+    pub fields: Map<String, Value>,
     pub span: Span,
 }
 
@@ -50,7 +50,7 @@ impl EnvInfo {
 
     /// `env` as a value: name, account, regions, approval and every field.
     pub fn value(&self) -> Value {
-        let mut m = IndexMap::new();
+        let mut m = Map::default();
         m.insert("name".to_string(), Value::Str(self.name.clone()));
         m.insert("account".to_string(), Value::Str(self.account.clone()));
         m.insert(
@@ -79,7 +79,7 @@ pub fn params(
     checked: &Checked,
     overrides: &[(String, String)],
     diags: &mut Diagnostics,
-) -> IndexMap<String, Value> {
+) -> Map<String, Value> {
     for (name, _) in overrides {
         if !checked.params.iter().any(|p| &p.name.node == name) {
             diags.push(
@@ -93,7 +93,7 @@ pub fn params(
             );
         }
     }
-    let mut values = IndexMap::new();
+    let mut values = Map::default();
     for p in &checked.params {
         let given = overrides
             .iter()
@@ -189,7 +189,7 @@ fn check_or_report(
     code: Option<Code>,
     what: &str,
     checked: &Checked,
-    params: &IndexMap<String, Value>,
+    params: &Map<String, Value>,
     diags: &mut Diagnostics,
 ) -> Value {
     let mut sub = Diagnostics::default();
@@ -230,7 +230,7 @@ fn check_or_report(
 
 pub fn app(
     checked: &Checked,
-    params: &IndexMap<String, Value>,
+    params: &Map<String, Value>,
     diags: &mut Diagnostics,
 ) -> Option<AppInfo> {
     let Some(app) = &checked.app else {
@@ -244,7 +244,7 @@ pub fn app(
     let mut info = AppInfo {
         name: app.name.node.replace('_', "-"),
         description: String::new(),
-        tags: IndexMap::new(),
+        tags: Map::default(),
     };
     if !app.name.node.starts_with(|c: char| c.is_ascii_alphabetic()) {
         diags.push(
@@ -310,7 +310,7 @@ pub fn app(
 
 pub fn environments(
     checked: &Checked,
-    params: &IndexMap<String, Value>,
+    params: &Map<String, Value>,
     diags: &mut Diagnostics,
 ) -> Option<Vec<EnvInfo>> {
     if checked.environments_span.is_none() || checked.envs.is_empty() {
@@ -335,7 +335,7 @@ pub fn environments(
     ];
     let mut out = Vec::new();
     for decl in &checked.envs {
-        let mut given: IndexMap<&str, &ast::Entry> = IndexMap::new();
+        let mut given: Map<&str, &ast::Entry> = Map::default();
         for e in &decl.entries {
             if let Some(prev) = given.insert(&e.key.node, e) {
                 diags.push(
@@ -354,7 +354,7 @@ pub fn environments(
             account: String::new(),
             regions: Vec::new(),
             approval: Approval::None,
-            fields: IndexMap::new(),
+            fields: Map::default(),
             span: decl.span,
         };
         let mut names: Vec<&str> = vec!["account", "regions", "approval"];
@@ -470,7 +470,7 @@ fn check_field(
     expr: &ast::Expr,
     what: &str,
     checked: &Checked,
-    params: &IndexMap<String, Value>,
+    params: &Map<String, Value>,
     diags: &mut Diagnostics,
 ) -> Value {
     let span = expr.span;

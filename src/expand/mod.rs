@@ -11,7 +11,7 @@ mod options;
 mod props;
 pub mod value;
 
-use indexmap::IndexMap;
+use crate::Map;
 use serde_json::Value as Json;
 
 use crate::codes::Code;
@@ -36,7 +36,7 @@ pub struct Options {
 #[derive(Clone, Debug)]
 pub struct CfnResource {
     pub type_name: String,
-    pub properties: IndexMap<String, Json>,
+    pub properties: Map<String, Json>,
     pub depends_on: Vec<String>,
     pub deletion_policy: Option<String>,
     pub update_replace_policy: Option<String>,
@@ -81,8 +81,8 @@ pub struct StackInstance {
     /// `<app>-<env>-<stack>`.
     pub stack_name: String,
     pub description: String,
-    pub resources: IndexMap<String, CfnResource>,
-    pub outputs: IndexMap<String, StackOutput>,
+    pub resources: Map<String, CfnResource>,
+    pub outputs: Map<String, StackOutput>,
     pub depends_on: Vec<Dependency>,
     /// Export names this stack imports.
     pub imports: Vec<String>,

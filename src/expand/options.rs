@@ -2,7 +2,7 @@
 //! tags: the app's, the environment's and the resource's own, written in the form the
 //! resource type's schema wants.
 
-use indexmap::IndexMap;
+use crate::Map;
 use serde_json::Value as Json;
 
 use super::env::{AppInfo, EnvInfo};
@@ -267,9 +267,9 @@ pub(super) fn tags(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Json> {
     let prop = schema.tagging.property()?;
-    let mut merged: IndexMap<String, Json> = IndexMap::new();
+    let mut merged: Map<String, Json> = Map::default();
     // Per-tag fields besides Key and Value, by tag key.
-    let mut extras: IndexMap<String, serde_json::Map<String, Json>> = IndexMap::new();
+    let mut extras: Map<String, serde_json::Map<String, Json>> = Map::default();
     if let Some(app) = app {
         for (k, v) in &app.tags {
             merged.insert(k.clone(), Json::String(v.clone()));
@@ -290,7 +290,7 @@ pub(super) fn tags(
         } else {
             // The CloudFormation list form `[{ Key = "k", Value = "v" }]` is accepted too,
             // with the type's other per-tag fields (Auto Scaling's `PropagateAtLaunch`).
-            let item_fields: Option<&IndexMap<String, Shape>> = match schema.properties.get(prop) {
+            let item_fields: Option<&Map<String, Shape>> = match schema.properties.get(prop) {
                 Some(Shape::List(item)) => match item.as_ref() {
                     Shape::Object { properties, .. } => Some(properties),
                     _ => None,
@@ -299,7 +299,7 @@ pub(super) fn tags(
             };
             let value = match value {
                 Value::List(items) => {
-                    let mut m = IndexMap::new();
+                    let mut m = Map::default();
                     let mut ok = true;
                     for item in items {
                         let Value::Record(mut r) = item else {

@@ -1,7 +1,7 @@
 //! Resource properties: evaluated values checked against the CloudFormation schema
 //! shape and converted to template JSON in one pass; tags; resource options.
 
-use indexmap::IndexMap;
+use crate::Map;
 use serde_json::{json, Value as Json};
 
 use super::env::{AppInfo, EnvInfo};
@@ -54,7 +54,7 @@ pub fn build_resource(
     }
     let mut res = CfnResource {
         type_name: r.type_name.node.clone(),
-        properties: IndexMap::new(),
+        properties: Map::default(),
         depends_on: Vec::new(),
         deletion_policy: None,
         update_replace_policy: None,

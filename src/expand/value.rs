@@ -2,7 +2,7 @@
 //! is either known at compile time, or a CloudFormation expression that only
 //! CloudFormation can resolve at deploy time (`Deploy`), or a `Secret`.
 
-use indexmap::IndexMap;
+use crate::Map;
 use serde_json::Value as Json;
 
 use crate::span::Span;
@@ -44,7 +44,7 @@ pub enum Value {
     Duration(u64),
     None,
     List(Vec<Value>),
-    Record(IndexMap<String, Value>),
+    Record(Map<String, Value>),
     Deploy(Deploy),
     /// A dynamic reference that must never become clear text.
     Secret(Deploy),
@@ -52,7 +52,7 @@ pub enum Value {
     /// `r.Endpoint` on the way to `r.Endpoint.Address`.
     PartialAttr(ResourceRef, String),
     /// Resources declared with a key, by key.
-    ResourceMap(IndexMap<String, ResourceRef>),
+    ResourceMap(Map<String, ResourceRef>),
     /// Another stack, for cross-stack references.
     Stack(String),
     Component(usize),

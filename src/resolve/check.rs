@@ -5,7 +5,7 @@
 //! Value-level checks (types of computed values, nested properties) happen during
 //! expansion, where the values are known.
 
-use indexmap::IndexMap;
+use crate::Map;
 
 use super::Checked;
 use crate::codes::Code;
@@ -39,7 +39,7 @@ struct Checker<'a> {
     diags: &'a mut Diagnostics,
     module: usize,
     in_stack: bool,
-    scopes: Vec<IndexMap<String, (Binding, Span)>>,
+    scopes: Vec<Map<String, (Binding, Span)>>,
     loop_depth: usize,
     /// Component-to-component instantiations seen: (caller, callee, call span).
     calls: Vec<(usize, usize, Span)>,
@@ -75,7 +75,7 @@ pub fn check_program(program: &Checked, diags: &mut Diagnostics) {
             current: None,
         };
         c.current = Some(id);
-        let mut params = IndexMap::new();
+        let mut params = Map::default();
         for p in &comp.params {
             c.not_builtin(&p.name);
             if let Some(d) = &p.default {
@@ -189,7 +189,7 @@ impl Checker<'_> {
 
     /// The scope of a `for` body or comprehension: its index and variable.
     fn push_loop_scope(&mut self, index: Option<&ast::Ident>, var: &ast::Ident) {
-        let mut scope = IndexMap::new();
+        let mut scope = Map::default();
         for v in index.into_iter().chain([var]) {
             self.not_builtin(v);
             scope.insert(v.node.clone(), (Binding::Local, v.span));
@@ -198,7 +198,7 @@ impl Checker<'_> {
     }
 
     fn block(&mut self, block: &ast::Block, stack_top: bool) {
-        self.scopes.push(IndexMap::new());
+        self.scopes.push(Map::default());
         // Resources are visible throughout their body, before and after their declaration.
         for s in &block.statements {
             if let Statement::Resource(r) = s {
@@ -292,7 +292,7 @@ impl Checker<'_> {
             );
             return;
         };
-        let mut seen: IndexMap<&str, Span> = IndexMap::new();
+        let mut seen: Map<&str, Span> = Map::default();
         for e in &r.entries {
             let key = e.key.node.as_str();
             if let Some(prev) = seen.insert(key, e.key.span) {
@@ -508,7 +508,7 @@ impl Checker<'_> {
 
     fn component_args(&mut self, id: usize, span: Span, args: &[ast::Arg]) {
         let comp = &self.program.components[id];
-        let mut given: IndexMap<&str, Span> = IndexMap::new();
+        let mut given: Map<&str, Span> = Map::default();
         for a in args {
             let Some(name) = &a.name else {
                 self.diags.push(
@@ -673,8 +673,8 @@ fn recursive_components(
 
 /// Keyed resources declared anywhere in a body (in loops, in branches): reachable by
 /// key from the whole body, `subnet[az]`.
-fn keyed_resources(block: &ast::Block) -> IndexMap<String, (Binding, Span)> {
-    fn walk(block: &ast::Block, out: &mut IndexMap<String, (Binding, Span)>) {
+fn keyed_resources(block: &ast::Block) -> Map<String, (Binding, Span)> {
+    fn walk(block: &ast::Block, out: &mut Map<String, (Binding, Span)>) {
         for s in &block.statements {
             match s {
                 Statement::Resource(r) if r.key.is_some() => {
@@ -694,7 +694,7 @@ fn keyed_resources(block: &ast::Block) -> IndexMap<String, (Binding, Span)> {
             }
         }
     }
-    let mut out = IndexMap::new();
+    let mut out = Map::default();
     walk(block, &mut out);
     out
 }

@@ -1,7 +1,7 @@
 //! Loading: parse the root file and everything it imports (embedded stdlib modules
 //! and relative user files), once each, reporting unknown modules and import cycles.
 
-use indexmap::IndexMap;
+use crate::Map;
 
 use crate::codes::Code;
 use crate::diagnostics::{Diagnostic, Diagnostics};
@@ -16,7 +16,7 @@ pub struct LoadedModule {
     pub key: String,
     pub ast: ast::Module,
     /// For each import item (by index in `ast.items`), the module it refers to.
-    pub import_targets: IndexMap<usize, usize>,
+    pub import_targets: Map<usize, usize>,
 }
 
 /// Every file of a program, parsed. Module 0 is the root.
@@ -30,7 +30,7 @@ struct Loader<'a> {
     loader: &'a dyn SourceLoader,
     sources: SourceMap,
     modules: Vec<LoadedModule>,
-    by_key: IndexMap<String, Option<usize>>,
+    by_key: Map<String, Option<usize>>,
     /// Modules being loaded, for cycle reports: (key, the import span that led here).
     stack: Vec<(String, Option<Span>)>,
     diags: Diagnostics,
@@ -48,7 +48,7 @@ pub fn load(
         loader,
         sources: SourceMap::default(),
         modules: Vec::new(),
-        by_key: IndexMap::new(),
+        by_key: Map::default(),
         stack: Vec::new(),
         diags: Diagnostics::default(),
         stdlib: None,
@@ -111,7 +111,7 @@ impl Loader<'_> {
                 file,
                 key: key.clone(),
                 ast,
-                import_targets: IndexMap::new(),
+                import_targets: Map::default(),
             });
             for (i, imp) in imports {
                 if let Some(target) = self.import(&key, origin == Origin::Stdlib, &imp) {

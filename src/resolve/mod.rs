@@ -5,7 +5,7 @@
 mod check;
 pub mod load;
 
-use indexmap::IndexMap;
+use crate::Map;
 
 use crate::codes::Code;
 use crate::diagnostics::{Diagnostic, Diagnostics};
@@ -42,10 +42,10 @@ pub struct Checked {
     pub fields: Vec<ParamDef>,
     pub envs: Vec<ast::EnvDecl>,
     pub environments_span: Option<Span>,
-    pub stacks: IndexMap<String, ast::Stack>,
+    pub stacks: Map<String, ast::Stack>,
     pub components: Vec<ComponentDef>,
     /// For each module, the components visible in it by name.
-    pub scopes: Vec<IndexMap<String, usize>>,
+    pub scopes: Vec<Map<String, usize>>,
 }
 
 pub fn resolve(parsed: Parsed) -> (Checked, Diagnostics) {
@@ -58,9 +58,9 @@ pub fn resolve(parsed: Parsed) -> (Checked, Diagnostics) {
         fields: Vec::new(),
         envs: Vec::new(),
         environments_span: None,
-        stacks: IndexMap::new(),
+        stacks: Map::default(),
         components: Vec::new(),
-        scopes: vec![IndexMap::new(); parsed.modules.len()],
+        scopes: vec![Map::default(); parsed.modules.len()],
     };
     // Components first, so imports can bind to them.
     for (m, module) in parsed.modules.iter().enumerate() {
@@ -249,7 +249,7 @@ pub fn resolve(parsed: Parsed) -> (Checked, Diagnostics) {
 }
 
 fn declare(
-    scope: &mut IndexMap<String, usize>,
+    scope: &mut Map<String, usize>,
     name: &ast::Ident,
     id: usize,
     comps: &[ComponentDef],

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use indexmap::IndexMap;
+use crate::Map;
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use super::shape::{Properties, Shape};
@@ -15,7 +15,7 @@ pub struct ResourceSchema {
     pub type_name: String,
     /// Settable properties in schema order (read-only ones are left out: they are
     /// GetAtt attributes, and cfn-lint rejects them in templates).
-    pub properties: IndexMap<String, Shape>,
+    pub properties: Map<String, Shape>,
     /// Properties that must always be set.
     pub required: Vec<String>,
     /// Names accepted by `Fn::GetAtt`, sorted. Nested ones are dotted
@@ -131,7 +131,7 @@ impl ResourceSchema {
 /// A type's line as written, before validation.
 #[derive(Default)]
 struct RawResource {
-    properties: Option<IndexMap<String, Shape>>,
+    properties: Option<Map<String, Shape>>,
     required: Vec<String>,
     attributes: Vec<String>,
     tagging: Option<String>,

@@ -1,7 +1,7 @@
 //! Value shapes of resource properties: the `Shape` type, its decoding from the
 //! compact JSON codes of `schema/cfn.schemas`, and `describe` for diagnostics.
 
-use indexmap::IndexMap;
+use crate::Map;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Unexpected, Visitor};
@@ -20,7 +20,7 @@ pub enum Shape {
     /// An object with arbitrary keys whose values have the inner shape.
     Map(Box<Shape>),
     Object {
-        properties: IndexMap<String, Shape>,
+        properties: Map<String, Shape>,
         required: Vec<String>,
     },
     /// A string restricted to these values.
@@ -180,7 +180,7 @@ impl<'de> Deserialize<'de> for Shape {
 }
 
 /// `{name: shape}` in the file's order.
-pub(crate) struct Properties(pub(crate) IndexMap<String, Shape>);
+pub(crate) struct Properties(pub(crate) Map<String, Shape>);
 
 struct PropertiesVisitor;
 
@@ -192,7 +192,8 @@ impl<'de> Visitor<'de> for PropertiesVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Properties, A::Error> {
-        let mut out = IndexMap::with_capacity(map.size_hint().unwrap_or(8));
+        let mut out =
+            Map::with_capacity_and_hasher(map.size_hint().unwrap_or(8), Default::default());
         while let Some((name, shape)) = map.next_entry::<String, Shape>()? {
             out.insert(name, shape);
         }
@@ -206,7 +207,7 @@ impl<'de> Deserialize<'de> for Properties {
     }
 }
 
-fn with_properties(properties: &IndexMap<String, Shape>) -> String {
+fn with_properties(properties: &Map<String, Shape>) -> String {
     if properties.is_empty() {
         return String::new();
     }
@@ -313,7 +314,7 @@ mod tests {
         assert_eq!(
             parse(r#"{"o":{}}"#),
             Some(Shape::Object {
-                properties: IndexMap::new(),
+                properties: Map::default(),
                 required: vec![]
             })
         );

@@ -4,7 +4,7 @@
 pub mod cidr;
 pub mod regions;
 
-use indexmap::IndexMap;
+use crate::Map;
 
 use crate::codes::Code;
 use crate::diagnostics::{did_you_mean, Diagnostic};
@@ -26,7 +26,7 @@ pub enum Type {
     Secret,
     Json,
     List(Box<Type>),
-    Record(IndexMap<String, (Type, Option<crate::syntax::ast::Expr>)>),
+    Record(Map<String, (Type, Option<crate::syntax::ast::Expr>)>),
     Optional(Box<Type>),
     Enum(Vec<String>),
     Resource(String),
@@ -359,7 +359,7 @@ pub fn check(
         },
         Type::Record(fields) => match value {
             Value::Record(mut m) => {
-                let mut out = IndexMap::new();
+                let mut out = Map::default();
                 for (k, (fty, default)) in fields {
                     let sub = |m: Mismatch| {
                         m.under(&if path.is_empty() {

@@ -1,7 +1,7 @@
 //! Expressions: names, fields and attributes, cross-stack references, operators,
 //! indexing, calls and string interpolation.
 
-use indexmap::IndexMap;
+use crate::Map;
 use serde_json::{json, Value as Json};
 
 use super::*;
@@ -27,7 +27,7 @@ impl Expander<'_> {
             ExprKind::Str(parts) => self.interpolate(f, b, parts, e.span),
             ExprKind::List(xs) => Value::List(xs.iter().map(|x| self.expr(f, b, x)).collect()),
             ExprKind::Record(entries) => {
-                let mut m = IndexMap::new();
+                let mut m = Map::default();
                 for en in entries {
                     let v = self.expr(f, b, &en.value);
                     m.insert(en.key.node.clone(), v);
@@ -121,7 +121,7 @@ impl Expander<'_> {
                 };
                 let mut out = Vec::new();
                 for (i, item) in items.into_iter().enumerate() {
-                    b.scopes.push(IndexMap::new());
+                    b.scopes.push(Map::default());
                     if let Some(ix) = index {
                         b.bind(&ix.node, Value::Int(i as i64));
                     }
@@ -203,7 +203,7 @@ impl Expander<'_> {
                 (Some(env), Some(app)) => match n {
                     "env" => env.value(),
                     "region" => Value::Str(f.region.clone()),
-                    "app" => Value::Record(IndexMap::from([
+                    "app" => Value::Record(Map::from_iter([
                         ("name".to_string(), Value::Str(app.name.clone())),
                         (
                             "tags".to_string(),
@@ -216,7 +216,7 @@ impl Expander<'_> {
                         ),
                     ])),
                     "default_tags" => {
-                        let mut tags: IndexMap<String, Value> = app
+                        let mut tags: Map<String, Value> = app
                             .tags
                             .iter()
                             .map(|(k, v)| (k.clone(), Value::Str(v.clone())))

@@ -8,7 +8,7 @@ mod stmt;
 
 use std::collections::HashMap;
 
-use indexmap::IndexMap;
+use crate::Map;
 use serde_json::{json, Value as Json};
 
 use super::builtins::pascal_case;
@@ -25,7 +25,7 @@ use crate::types::regions;
 type InstanceKey = (String, String, String);
 
 /// Outputs of a stack or component instance, by name, with the span of their value.
-type Outputs = IndexMap<String, (Value, Span)>;
+type Outputs = Map<String, (Value, Span)>;
 
 /// Components instantiating components deeper than this are reported.
 const MAX_COMPONENT_DEPTH: usize = 32;
@@ -56,7 +56,7 @@ enum State {
 pub struct Expander<'a> {
     checked: &'a Checked,
     app: Option<&'a AppInfo>,
-    params: &'a IndexMap<String, Value>,
+    params: &'a Map<String, Value>,
     diags: Diagnostics,
     states: HashMap<InstanceKey, State>,
     instances: Vec<StackInstance>,
@@ -69,7 +69,7 @@ struct Frame<'e> {
     env: Option<&'e EnvInfo>,
     region: String,
     stack: String,
-    resources: IndexMap<String, CfnResource>,
+    resources: Map<String, CfnResource>,
     depends_on: Vec<Dependency>,
     imports: Vec<String>,
     /// Component instances and resources made so far; expansion stops past
@@ -83,13 +83,13 @@ struct Body {
     in_stack: bool,
     /// Logical-ID prefix: the PascalCase path of component instances.
     prefix: String,
-    scopes: Vec<IndexMap<String, Value>>,
+    scopes: Vec<Map<String, Value>>,
     outputs: Outputs,
     /// Names bound to component instances, for "no output" vs "no field" messages.
     instances: Vec<String>,
     /// Keyed resources by name, every key declared so far (in any loop or branch), so
     /// `subnet[az]` reaches them after the loops that made them.
-    keyed: IndexMap<String, Value>,
+    keyed: Map<String, Value>,
     /// How many component instances enclose this body.
     depth: usize,
     /// Where this component instance was created, for labels on errors inside it.
@@ -114,11 +114,7 @@ impl Body {
 }
 
 impl<'a> Expander<'a> {
-    pub fn new(
-        checked: &'a Checked,
-        app: &'a AppInfo,
-        params: &'a IndexMap<String, Value>,
-    ) -> Self {
+    pub fn new(checked: &'a Checked, app: &'a AppInfo, params: &'a Map<String, Value>) -> Self {
         Expander {
             checked,
             app: Some(app),
@@ -134,7 +130,7 @@ impl<'a> Expander<'a> {
     pub fn eval_global(
         checked: &Checked,
         e: &Expr,
-        params: &IndexMap<String, Value>,
+        params: &Map<String, Value>,
         diags: &mut Diagnostics,
     ) -> Value {
         let mut ex = Expander {
@@ -150,7 +146,7 @@ impl<'a> Expander<'a> {
             env: None,
             region: String::new(),
             stack: String::new(),
-            resources: IndexMap::new(),
+            resources: Map::default(),
             depends_on: Vec::new(),
             imports: Vec::new(),
             work: 0,
@@ -159,10 +155,10 @@ impl<'a> Expander<'a> {
             module: 0,
             in_stack: false,
             prefix: String::new(),
-            scopes: vec![IndexMap::new()],
-            outputs: IndexMap::new(),
+            scopes: vec![Map::default()],
+            outputs: Map::default(),
             instances: Vec::new(),
-            keyed: IndexMap::new(),
+            keyed: Map::default(),
             depth: 0,
             call_site: None,
         };
@@ -271,7 +267,7 @@ impl<'a> Expander<'a> {
             env: Some(env),
             region: region.to_string(),
             stack: stack.to_string(),
-            resources: IndexMap::new(),
+            resources: Map::default(),
             depends_on: Vec::new(),
             imports: Vec::new(),
             work: 0,
@@ -281,16 +277,16 @@ impl<'a> Expander<'a> {
             in_stack: true,
             prefix: String::new(),
             scopes: Vec::new(),
-            outputs: IndexMap::new(),
+            outputs: Map::default(),
             instances: Vec::new(),
-            keyed: IndexMap::new(),
+            keyed: Map::default(),
             depth: 0,
             call_site: None,
         };
         self.block(&mut frame, &mut body, &decl.body, true);
         let stack_name = super::stack_name(&app.name, &env.name, stack);
-        let mut outputs = IndexMap::new();
-        let mut ids: IndexMap<String, (&str, Span)> = IndexMap::new();
+        let mut outputs = Map::default();
+        let mut ids: Map<String, (&str, Span)> = Map::default();
         for (name, (value, span)) in &body.outputs {
             let logical_id = pascal_case(name);
             if !logical_id.starts_with(|c: char| c.is_ascii_alphabetic()) {
@@ -469,7 +465,7 @@ pub fn export_name(stack_name: &str, output: &str) -> String {
 }
 
 fn record2(k: String, v: Value) -> Value {
-    Value::Record(IndexMap::from([
+    Value::Record(Map::from_iter([
         ("key".to_string(), Value::Str(k)),
         ("value".to_string(), v),
     ]))
@@ -497,7 +493,7 @@ fn aws_value(env: &EnvInfo, region: &str, span: Span) -> Value {
     } else {
         "amazonaws.com"
     };
-    Value::Record(IndexMap::from([
+    Value::Record(Map::from_iter([
         ("account_id".to_string(), Value::Str(env.account.clone())),
         ("region".to_string(), Value::Str(region.to_string())),
         ("partition".to_string(), Value::Str(partition.to_string())),

@@ -1,6 +1,6 @@
 //! Statements: blocks, `let`, resources, outputs, `if`, `for`, component instances.
 
-use indexmap::IndexMap;
+use crate::Map;
 
 use super::*;
 use crate::codes::Code;
@@ -23,7 +23,7 @@ impl Expander<'_> {
         block: &ast::Block,
         stack_top: bool,
     ) {
-        b.scopes.push(IndexMap::new());
+        b.scopes.push(Map::default());
         self.run_block(f, b, block, stack_top);
         b.scopes.pop();
     }
@@ -134,7 +134,7 @@ impl Expander<'_> {
                     return;
                 };
                 for (i, item) in items.into_iter().enumerate() {
-                    b.scopes.push(IndexMap::new());
+                    b.scopes.push(Map::default());
                     if let Some(ix) = index {
                         b.bind(&ix.node, Value::Int(i as i64));
                     }
@@ -304,7 +304,7 @@ impl Expander<'_> {
             self.error(b, d);
             return Value::Error;
         }
-        let mut given: IndexMap<&str, (Value, Span)> = IndexMap::new();
+        let mut given: Map<&str, (Value, Span)> = Map::default();
         for a in args {
             let v = self.expr(f, b, &a.value);
             if let Some(n) = &a.name {
@@ -315,10 +315,10 @@ impl Expander<'_> {
             module: comp.module,
             in_stack: false,
             prefix: format!("{}{}", b.prefix, pascal_case(instance)),
-            scopes: vec![IndexMap::new()],
-            outputs: IndexMap::new(),
+            scopes: vec![Map::default()],
+            outputs: Map::default(),
             instances: Vec::new(),
-            keyed: IndexMap::new(),
+            keyed: Map::default(),
             depth: b.depth + 1,
             call_site: Some((span, comp.name.node.clone())),
         };
@@ -450,13 +450,13 @@ impl Expander<'_> {
                 if let Value::ResourceMap(all) = b
                     .keyed
                     .entry(r.name.node.clone())
-                    .or_insert_with(|| Value::ResourceMap(IndexMap::new()))
+                    .or_insert_with(|| Value::ResourceMap(Map::default()))
                 {
                     all.insert(key.clone(), rr.clone());
                 }
                 b.bind(
                     &r.name.node,
-                    Value::ResourceMap(IndexMap::from([(key, rr.clone())])),
+                    Value::ResourceMap(Map::from_iter([(key, rr.clone())])),
                 );
 
                 rr
