@@ -47,22 +47,26 @@ fn building_twice_gives_identical_bytes() {
     }
 }
 
+/// Every `(module, component)` the embedded stdlib defines.
+fn stdlib_components() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (module, text) in STDLIB {
+        for rest in text.lines().filter_map(|l| l.strip_prefix("component ")) {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            out.push((module.to_string(), name));
+        }
+    }
+    out
+}
+
 #[test]
 fn stdlib_checks_with_zero_diagnostics() {
     // A program that imports every stdlib module checks each component body, called or not.
     // Import every component by name so unknown-import checks run too.
-    let mut names = Vec::new();
-    for (module, text) in STDLIB {
-        for line in text.lines() {
-            if let Some(rest) = line.strip_prefix("component ") {
-                let name: String = rest
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                    .collect();
-                names.push((module.to_string(), name));
-            }
-        }
-    }
+    let names = stdlib_components();
     assert!(
         names.len() >= 10,
         "the stdlib should define the fleet's components"
@@ -122,17 +126,9 @@ fn sample(ty: &sleuthc::types::Type) -> Option<String> {
 fn every_stdlib_component_instantiates_cleanly() {
     let mut imports = String::new();
     let mut names = Vec::new();
-    for (module, text) in STDLIB {
-        for line in text.lines() {
-            if let Some(rest) = line.strip_prefix("component ") {
-                let name: String = rest
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                    .collect();
-                imports.push_str(&format!("import std.{module}.{name}\n"));
-                names.push(name);
-            }
-        }
+    for (module, name) in stdlib_components() {
+        imports.push_str(&format!("import std.{module}.{name}\n"));
+        names.push(name);
     }
     let header = format!(
         "app stdlib_check {{ tags = {{ Project = \"check\" }} }}\n{imports}environments {{ env dev {{ account = \"111111111111\", regions = [\"us-east-1\"] }} }}\n"

@@ -448,7 +448,9 @@ fn call_unchecked(
             if let Some(d) = compile_time(b, arg(0)) {
                 return Err(d.with_help("build the string with interpolation instead, e.g. \"{\\\"id\\\": \\\"${x.ref}\\\"}\""));
             }
-            let j = plain_json(&arg(0).0)
+            let j = arg(0)
+                .0
+                .plain_json()
                 .ok_or_else(|| wrong(b, arg(0), "plain data (strings, numbers, lists, records)"))?;
             Ok(Value::Str(serde_json::to_string(&j).unwrap_or_default()))
         }
@@ -484,24 +486,6 @@ fn deploy(json: Json, origin: Span, what: impl Into<String>) -> Value {
         shape: DeployShape::Scalar,
         origin,
         what: what.into(),
-    })
-}
-
-/// Compile-time data as JSON; `None` for values that are not plain data.
-pub fn plain_json(v: &Value) -> Option<Json> {
-    Some(match v {
-        Value::Str(s) => Json::String(s.clone()),
-        Value::Int(n) => json!(n),
-        Value::Bool(b) => json!(b),
-        Value::Duration(s) => json!(s),
-        Value::None => Json::Null,
-        Value::List(xs) => Json::Array(xs.iter().map(plain_json).collect::<Option<_>>()?),
-        Value::Record(m) => Json::Object(
-            m.iter()
-                .map(|(k, v)| Some((k.clone(), plain_json(v)?)))
-                .collect::<Option<_>>()?,
-        ),
-        _ => return None,
     })
 }
 

@@ -4,11 +4,12 @@
 use crate::Map;
 
 use super::eval::Expander;
+use super::root_span;
 use super::value::Value;
 use crate::codes::Code;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::resolve::{Checked, ParamDef};
-use crate::span::{FileId, Span};
+use crate::span::Span;
 use crate::syntax::ast;
 use crate::types::{self, Type};
 
@@ -68,10 +69,6 @@ impl EnvInfo {
         }
         Value::Record(m)
     }
-}
-
-fn root_span() -> Span {
-    Span::new(FileId(0), 0, 0)
 }
 
 /// Evaluates params: `--param` overrides first, then defaults.
@@ -201,27 +198,13 @@ fn check_or_report(
     match result {
         Ok(v) => v,
         Err(m) => {
-            let span = expr.map_or(span, |e| super::props::find_span(e, &m.path));
+            // Environment fields report their own code for a plain type mismatch.
             let code = match code {
                 Some(c) if m.code == Code::TypeMismatch => c,
                 _ => m.code,
             };
-            let (at, label) = if m.path.is_empty() || expr.is_some() {
-                (String::new(), format!("expected {}", ty.describe()))
-            } else {
-                (
-                    format!(" (at `{}`)", m.path),
-                    format!("expected {}", ty.describe()),
-                )
-            };
-            let mut d = Diagnostic::error(code, span, format!("{what}: {}{at}", m.message))
-                .with_label(label);
-            if let Some(h) = m.help {
-                d = d.with_help(h);
-            }
-            if let Some((s, w)) = m.origin {
-                d = d.with_secondary(s, format!("{w} comes from here"));
-            }
+            let mut d = super::props::mismatch_diagnostic(m, what, ty, span, expr);
+            d.code = code;
             diags.push(d);
             Value::Error
         }

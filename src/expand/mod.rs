@@ -100,7 +100,7 @@ pub struct Expanded {
 
 pub fn expand(checked: &Checked, options: &Options) -> (Option<Expanded>, Diagnostics) {
     let mut diags = Diagnostics::default();
-    let root = crate::span::Span::new(crate::span::FileId(0), 0, 0);
+    let root = root_span();
     let params = env::params(checked, &options.params, &mut diags);
     let app = env::app(checked, &params, &mut diags);
     let envs = env::environments(checked, &params, &mut diags);
@@ -209,4 +209,10 @@ pub fn stack_name(app: &str, env: &str, stack: &str) -> String {
         env.replace('_', "-"),
         stack.replace('_', "-")
     )
+}
+
+/// The start of the root file: where problems with no place in the source point
+/// (command-line options, a missing `app`).
+pub(crate) fn root_span() -> Span {
+    Span::new(crate::span::FileId(0), 0, 0)
 }

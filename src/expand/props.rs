@@ -117,11 +117,7 @@ pub fn build_resource(
         .filter(|p| left_out.contains(p))
         .collect();
     if !missing.is_empty() {
-        let list = missing
-            .iter()
-            .map(|m| format!("`{m}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = crate::diagnostics::code_list(&missing);
         diags.push(
             Diagnostic::error(
                 Code::MissingProperty,
@@ -268,10 +264,10 @@ pub(super) fn to_cfn(v: &Value, shape: &Shape, path: &Path<'_>) -> Result<Json, 
             let preferred = alts.iter().find(|a| kind_matches(v, a)).or(alts.first());
             match preferred {
                 Some(a) => to_cfn(v, a, path),
-                None => Ok(plain(v).unwrap_or(Json::Null)),
+                None => Ok(v.plain_json().unwrap_or(Json::Null)),
             }
         }
-        (_, Shape::Json) => plain(v).ok_or_else(mismatch),
+        (_, Shape::Json) => v.plain_json().ok_or_else(mismatch),
         (Value::Str(s), Shape::Enum(allowed)) => {
             if allowed.contains(s) {
                 Ok(Json::String(s.clone()))
@@ -412,11 +408,7 @@ pub(super) fn to_cfn(v: &Value, shape: &Shape, path: &Path<'_>) -> Result<Json, 
                 .filter(|k| !out.contains_key(k.as_str()))
                 .collect();
             if !missing.is_empty() && !m.values().any(Value::is_error) {
-                let list = missing
-                    .iter()
-                    .map(|k| format!("`{k}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let list = crate::diagnostics::code_list(&missing);
                 return Err(PropError {
                     help: Some(format!("add {list}")),
                     ..err(
@@ -465,30 +457,6 @@ fn kind_matches(v: &Value, s: &Shape) -> bool {
     )
 }
 
-/// Plain data (with deploy-time parts) as JSON, for `Json` shapes such as policy documents.
-fn plain(v: &Value) -> Option<Json> {
-    Some(match v {
-        Value::Str(s) => Json::String(s.clone()),
-        Value::Int(n) => json!(n),
-        Value::Bool(b) => json!(b),
-        Value::Duration(s) => json!(s),
-        Value::Deploy(d) => d.json.clone(),
-        Value::List(xs) => Json::Array(
-            xs.iter()
-                .filter(|x| !matches!(x, Value::None))
-                .map(plain)
-                .collect::<Option<_>>()?,
-        ),
-        Value::Record(m) => Json::Object(
-            m.iter()
-                .filter(|(_, x)| !matches!(x, Value::None))
-                .map(|(k, x)| Some((k.clone(), plain(x)?)))
-                .collect::<Option<_>>()?,
-        ),
-        _ => return None,
-    })
-}
-
 fn prop_diag(e: PropError, entry: &ast::Entry, type_name: &str) -> Diagnostic {
     // Paths start with the property itself (`Prop[0].Sub`): locate the rest in its value.
     let rest = e.path.strip_prefix(entry.key.node.as_str()).unwrap_or("");
@@ -498,6 +466,32 @@ fn prop_diag(e: PropError, entry: &ast::Entry, type_name: &str) -> Diagnostic {
         d = d.with_help(h);
     }
     if let Some((s, w)) = e.origin {
+        d = d.with_secondary(s, format!("{w} comes from here"));
+    }
+    d
+}
+
+/// The diagnostic for a value that does not fit its declared type: at the offending
+/// part of `expr` when the value was written there, else at `span`.
+pub(super) fn mismatch_diagnostic(
+    m: crate::types::Mismatch,
+    what: &str,
+    ty: &crate::types::Type,
+    span: Span,
+    expr: Option<&Expr>,
+) -> Diagnostic {
+    let at = if m.path.is_empty() {
+        String::new()
+    } else {
+        format!(" (at `{}`)", m.path)
+    };
+    let span = expr.map_or(span, |e| find_span(e, &m.path));
+    let mut d = Diagnostic::error(m.code, span, format!("{what}: {}{at}", m.message))
+        .with_label(format!("expected {}", ty.describe()));
+    if let Some(h) = m.help {
+        d = d.with_help(h);
+    }
+    if let Some((s, w)) = m.origin {
         d = d.with_secondary(s, format!("{w} comes from here"));
     }
     d

@@ -105,6 +105,32 @@ impl Value {
         }
     }
 
+    /// Plain data as JSON: strings, numbers, lists, records, and deploy-time parts as
+    /// their intrinsics; `none` entries are left out. `None` for resources, stacks,
+    /// secrets and the like. (`to_json` rejects deploy-time parts before calling this.)
+    pub fn plain_json(&self) -> Option<Json> {
+        Some(match self {
+            Value::Str(s) => Json::String(s.clone()),
+            Value::Int(n) => Json::from(*n),
+            Value::Bool(b) => Json::Bool(*b),
+            Value::Duration(s) => Json::from(*s),
+            Value::Deploy(d) => d.json.clone(),
+            Value::List(xs) => Json::Array(
+                xs.iter()
+                    .filter(|x| !matches!(x, Value::None))
+                    .map(Value::plain_json)
+                    .collect::<Option<_>>()?,
+            ),
+            Value::Record(m) => Json::Object(
+                m.iter()
+                    .filter(|(_, x)| !matches!(x, Value::None))
+                    .map(|(k, x)| Some((k.clone(), x.plain_json()?)))
+                    .collect::<Option<_>>()?,
+            ),
+            _ => return None,
+        })
+    }
+
     pub fn is_error(&self) -> bool {
         matches!(self, Value::Error)
     }

@@ -338,11 +338,7 @@ impl Checker<'_> {
             .filter(|p| !seen.contains_key(p))
             .collect();
         if !missing.is_empty() {
-            let list = missing
-                .iter()
-                .map(|m| format!("`{m}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let list = crate::diagnostics::code_list(&missing);
             self.diags.push(
                 Diagnostic::error(
                     Code::MissingProperty,
@@ -494,12 +490,7 @@ impl Checker<'_> {
                 if schema.attributes.is_empty() {
                     "none".to_string()
                 } else {
-                    schema
-                        .attributes
-                        .iter()
-                        .map(|a| format!("`{a}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    crate::diagnostics::code_list(&schema.attributes)
                 }
             ));
         }
@@ -575,11 +566,7 @@ impl Checker<'_> {
                     format!(
                         "call to `{}` is missing {}",
                         comp.name.node,
-                        missing
-                            .iter()
-                            .map(|m| format!("`{m}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        crate::diagnostics::code_list(&missing)
                     ),
                 )
                 .with_label("missing arguments")

@@ -128,11 +128,7 @@ pub fn resolve(parsed: Parsed) -> (Checked, Diagnostics) {
                                 if d.help.is_none() && !candidates.is_empty() {
                                     d = d.with_help(format!(
                                         "it defines {}",
-                                        candidates
-                                            .iter()
-                                            .map(|c| format!("`{c}`"))
-                                            .collect::<Vec<_>>()
-                                            .join(", ")
+                                        crate::diagnostics::code_list(candidates)
                                     ));
                                 }
                                 diags.push(d);

@@ -96,7 +96,41 @@ struct Body {
     call_site: Option<(Span, String)>,
 }
 
+impl<'e> Frame<'e> {
+    fn new(env: Option<&'e EnvInfo>, region: &str, stack: &str) -> Self {
+        Frame {
+            env,
+            region: region.to_string(),
+            stack: stack.to_string(),
+            resources: Map::default(),
+            depends_on: Vec::new(),
+            imports: Vec::new(),
+            work: 0,
+        }
+    }
+}
+
 impl Body {
+    fn new(
+        module: usize,
+        in_stack: bool,
+        prefix: String,
+        depth: usize,
+        call_site: Option<(Span, String)>,
+    ) -> Self {
+        Body {
+            module,
+            in_stack,
+            prefix,
+            scopes: vec![Map::default()],
+            outputs: Map::default(),
+            instances: Vec::new(),
+            keyed: Map::default(),
+            depth,
+            call_site,
+        }
+    }
+
     /// Scopes first; then keyed resources declared anywhere in the body so far.
     fn lookup(&self, name: &str) -> Option<&Value> {
         self.scopes
@@ -115,9 +149,17 @@ impl Body {
 
 impl<'a> Expander<'a> {
     pub fn new(checked: &'a Checked, app: &'a AppInfo, params: &'a Map<String, Value>) -> Self {
+        Expander::with_app(checked, Some(app), params)
+    }
+
+    fn with_app(
+        checked: &'a Checked,
+        app: Option<&'a AppInfo>,
+        params: &'a Map<String, Value>,
+    ) -> Self {
         Expander {
             checked,
-            app: Some(app),
+            app,
             params,
             diags: Diagnostics::default(),
             states: HashMap::new(),
@@ -133,35 +175,9 @@ impl<'a> Expander<'a> {
         params: &Map<String, Value>,
         diags: &mut Diagnostics,
     ) -> Value {
-        let mut ex = Expander {
-            checked,
-            app: None,
-            params,
-            diags: Diagnostics::default(),
-            states: HashMap::new(),
-            instances: Vec::new(),
-            chain: Vec::new(),
-        };
-        let mut frame = Frame {
-            env: None,
-            region: String::new(),
-            stack: String::new(),
-            resources: Map::default(),
-            depends_on: Vec::new(),
-            imports: Vec::new(),
-            work: 0,
-        };
-        let mut body = Body {
-            module: 0,
-            in_stack: false,
-            prefix: String::new(),
-            scopes: vec![Map::default()],
-            outputs: Map::default(),
-            instances: Vec::new(),
-            keyed: Map::default(),
-            depth: 0,
-            call_site: None,
-        };
+        let mut ex = Expander::with_app(checked, None, params);
+        let mut frame = Frame::new(None, "", "");
+        let mut body = Body::new(0, false, String::new(), 0, None);
         let v = ex.expr(&mut frame, &mut body, e);
         diags.extend(ex.diags);
         v
@@ -263,26 +279,8 @@ impl<'a> Expander<'a> {
         let checked = self.checked;
         let decl = &checked.stacks[stack];
         let app = self.app?;
-        let mut frame = Frame {
-            env: Some(env),
-            region: region.to_string(),
-            stack: stack.to_string(),
-            resources: Map::default(),
-            depends_on: Vec::new(),
-            imports: Vec::new(),
-            work: 0,
-        };
-        let mut body = Body {
-            module: 0,
-            in_stack: true,
-            prefix: String::new(),
-            scopes: Vec::new(),
-            outputs: Map::default(),
-            instances: Vec::new(),
-            keyed: Map::default(),
-            depth: 0,
-            call_site: None,
-        };
+        let mut frame = Frame::new(Some(env), region, stack);
+        let mut body = Body::new(0, true, String::new(), 0, None);
         self.block(&mut frame, &mut body, &decl.body, true);
         let stack_name = super::stack_name(&app.name, &env.name, stack);
         let mut outputs = Map::default();

@@ -311,17 +311,13 @@ impl Expander<'_> {
                 given.insert(&n.node, (v, a.value.span));
             }
         }
-        let mut callee = Body {
-            module: comp.module,
-            in_stack: false,
-            prefix: format!("{}{}", b.prefix, pascal_case(instance)),
-            scopes: vec![Map::default()],
-            outputs: Map::default(),
-            instances: Vec::new(),
-            keyed: Map::default(),
-            depth: b.depth + 1,
-            call_site: Some((span, comp.name.node.clone())),
-        };
+        let mut callee = Body::new(
+            comp.module,
+            false,
+            format!("{}{}", b.prefix, pascal_case(instance)),
+            b.depth + 1,
+            Some((span, comp.name.node.clone())),
+        );
         for p in &comp.params {
             let (value, vspan, passed) = match given.shift_remove(p.name.node.as_str()) {
                 Some((v, s)) => (v, s, true),
@@ -376,21 +372,7 @@ impl Expander<'_> {
         match result {
             Ok(v) => v,
             Err(m) => {
-                let at = if m.path.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (at `{}`)", m.path)
-                };
-                let span = expr.map(|e| props::find_span(e, &m.path)).unwrap_or(span);
-                let mut d =
-                    Diagnostic::error(m.code, span, format!("{}: {}{at}", what(), m.message))
-                        .with_label(format!("expected {}", ty.describe()));
-                if let Some(h) = m.help {
-                    d = d.with_help(h);
-                }
-                if let Some((s, w)) = m.origin {
-                    d = d.with_secondary(s, format!("{w} comes from here"));
-                }
+                let mut d = props::mismatch_diagnostic(m, &what(), ty, span, *expr);
                 if !passed {
                     d = d.with_note("this is the parameter's default value");
                 }
