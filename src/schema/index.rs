@@ -1,137 +1,122 @@
-//! The lazy two-level index over the sorted `Type::Name<TAB>json` lines of
-//! `cfn.schemas`: the text is cut at line starts into chunks of about
-//! `CHUNK_BYTES`, each known by its first type name; a chunk's lines are split into
-//! entries only when a lookup lands in it, and each entry's JSON is parsed only when
-//! asked for. So opening the database touches a few bytes per chunk, not the file.
+//! The index over the sorted `Type::Name<TAB>json` lines of `cfn.schemas`: for each
+//! type, its name and the byte range of its JSON. For the embedded file the index is
+//! made at build time (`build.rs`), so opening the database scans nothing; any other
+//! text is indexed when opened. Each type's JSON is parsed the first time it is asked
+//! for, and cached.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use super::resource::ResourceSchema;
 
-/// Target chunk size: one lookup scans about this much text once.
-const CHUNK_BYTES: usize = 32 * 1024;
+/// One type's line: its name and the byte range of its JSON in the text.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Line {
+    pub(super) name: &'static str,
+    start: u32,
+    end: u32,
+}
 
 pub(super) struct Index {
-    /// Sorted by `first`, strictly increasing.
-    chunks: Vec<Chunk>,
-}
-
-struct Chunk {
-    /// The first type name in the chunk; every entry of the chunk is >= it and
-    /// < the next chunk's.
-    first: &'static str,
-    /// The chunk's lines, whole.
     text: &'static str,
-    /// Bound on names: `first` of the next chunk (entries at or past it are dropped).
-    next: Option<&'static str>,
-    entries: OnceLock<Vec<Entry>>,
+    /// Sorted by name, strictly increasing.
+    lines: Cow<'static, [Line]>,
+    /// One slot per line; boxed so that an unused slot costs a pointer.
+    parsed: Box<[OnceLock<Option<Box<ResourceSchema>>>]>,
 }
 
-pub(super) struct Entry {
-    pub(super) name: &'static str,
-    pub(super) json: &'static str,
-    pub(super) parsed: OnceLock<Option<ResourceSchema>>,
-}
+/// The build-time index of the embedded file, as `(name, start, end)`.
+const EMBEDDED_INDEX: &[(&str, u32, u32)] = include!(concat!(env!("OUT_DIR"), "/schema_index.rs"));
+
+/// The embedded index in `Line` form.
+static EMBEDDED_LINES: [Line; EMBEDDED_INDEX.len()] = {
+    let mut lines = [Line {
+        name: "",
+        start: 0,
+        end: 0,
+    }; EMBEDDED_INDEX.len()];
+    let mut i = 0;
+    while i < lines.len() {
+        let (name, start, end) = EMBEDDED_INDEX[i];
+        lines[i] = Line { name, start, end };
+        i += 1;
+    }
+    lines
+};
 
 impl Index {
-    /// Cuts `body` (the lines after the header) into chunks.
-    pub(super) fn new(body: &'static str) -> Index {
-        let mut starts = vec![0];
-        let mut at = CHUNK_BYTES;
-        while at < body.len() {
-            while !body.is_char_boundary(at) {
-                at += 1;
+    /// The index of the embedded `text`, made by `build.rs` from the same file.
+    pub(super) fn embedded(text: &'static str) -> Index {
+        Index::with_lines(text, Cow::Borrowed(&EMBEDDED_LINES))
+    }
+
+    /// Indexes `text` (the whole file, header included): lines that are not
+    /// `Name<TAB>json` are skipped; of duplicated names the first is kept.
+    pub(super) fn scan(text: &'static str) -> Index {
+        let mut lines = Vec::new();
+        let mut at = 0;
+        for (number, line) in text.split_inclusive('\n').enumerate() {
+            let start = at;
+            at += line.len();
+            if number == 0 {
+                continue; // the header
             }
-            match body[at..].find('\n') {
-                Some(p) if at + p + 1 < body.len() => {
-                    starts.push(at + p + 1);
-                    at += p + 1 + CHUNK_BYTES;
-                }
-                _ => break,
-            }
-        }
-        starts.push(body.len());
-        let mut chunks: Vec<Chunk> = Vec::with_capacity(starts.len());
-        for w in starts.windows(2) {
-            let text = &body[w[0]..w[1]];
-            // A chunk without a single well-formed line holds nothing: drop it.
-            if let Some(first) = first_name(text) {
-                chunks.push(Chunk {
-                    first,
-                    text,
-                    next: None,
-                    entries: OnceLock::new(),
-                });
-            }
-        }
-        if !chunks.windows(2).all(|w| w[0].first < w[1].first) {
-            // Not sorted (hand-edited data?): one chunk, sorted when first used.
-            chunks = match first_name(body) {
-                Some(_) => vec![Chunk {
-                    first: "",
-                    text: body,
-                    next: None,
-                    entries: OnceLock::new(),
-                }],
-                None => Vec::new(),
+            let body = line.trim_end_matches(['\n', '\r']);
+            let Some((name, json)) = body.split_once('\t').filter(|(n, _)| !n.is_empty()) else {
+                continue;
             };
+            let json_start = start + name.len() + 1;
+            let (Ok(start), Ok(end)) = (
+                u32::try_from(json_start),
+                u32::try_from(json_start + json.len()),
+            ) else {
+                break; // beyond 4 GiB: not a schema file
+            };
+            lines.push(Line { name, start, end });
         }
-        for i in 1..chunks.len() {
-            let next = chunks[i].first;
-            chunks[i - 1].next = Some(next);
+        lines.sort_by(|a, b| a.name.cmp(b.name)); // stable: the first duplicate wins
+        lines.dedup_by(|later, earlier| later.name == earlier.name);
+        Index::with_lines(text, Cow::Owned(lines))
+    }
+
+    fn with_lines(text: &'static str, lines: Cow<'static, [Line]>) -> Index {
+        let parsed = lines.iter().map(|_| OnceLock::new()).collect();
+        Index {
+            text,
+            lines,
+            parsed,
         }
-        Index { chunks }
     }
 
-    /// The entry named exactly `name`.
-    pub(super) fn find(&self, name: &str) -> Option<&Entry> {
-        let k = self.chunks.partition_point(|c| c.first <= name);
-        let entries = self.chunks.get(k.checked_sub(1)?)?.entries();
-        let i = entries.binary_search_by(|e| e.name.cmp(name)).ok()?;
-        Some(&entries[i])
+    /// The schema of the type named exactly `name`, parsed on first use; `None` when
+    /// there is no such type or its line is malformed.
+    pub(super) fn get(
+        &self,
+        name: &str,
+        parse: impl FnOnce(&'static str, &'static str) -> Option<ResourceSchema>,
+    ) -> Option<&ResourceSchema> {
+        let i = self.position(name)?;
+        self.parsed[i]
+            .get_or_init(|| parse(self.lines[i].name, self.json_at(i)?).map(Box::new))
+            .as_deref()
     }
 
-    /// Every entry, sorted by name (splits every chunk).
-    pub(super) fn entries(&self) -> impl Iterator<Item = &Entry> {
-        self.chunks.iter().flat_map(|c| c.entries().iter())
+    /// The JSON text of the type named exactly `name`.
+    pub(super) fn json(&self, name: &str) -> Option<&'static str> {
+        self.json_at(self.position(name)?)
     }
-}
 
-impl Chunk {
-    fn entries(&self) -> &[Entry] {
-        self.entries.get_or_init(|| {
-            let mut out: Vec<Entry> = self
-                .text
-                .split('\n')
-                .filter_map(split_line)
-                .filter(|(name, _)| *name >= self.first && self.next.is_none_or(|n| *name < n))
-                .map(|(name, json)| Entry {
-                    name,
-                    json,
-                    parsed: OnceLock::new(),
-                })
-                .collect();
-            if !out.windows(2).all(|w| w[0].name < w[1].name) {
-                out.sort_by(|a, b| a.name.cmp(b.name)); // stable: the first duplicate wins
-                out.dedup_by(|later, earlier| later.name == earlier.name);
-            }
-            out
-        })
+    fn position(&self, name: &str) -> Option<usize> {
+        self.lines.binary_search_by(|l| l.name.cmp(name)).ok()
     }
-}
 
-/// The name of the first well-formed line of `text`, without scanning the first
-/// line's JSON when it is well-formed.
-fn first_name(text: &'static str) -> Option<&'static str> {
-    match text.find(['\t', '\n']) {
-        Some(p) if p > 0 && text.as_bytes()[p] == b'\t' => Some(&text[..p]),
-        _ => text.split('\n').find_map(|l| split_line(l).map(|(n, _)| n)),
+    fn json_at(&self, i: usize) -> Option<&'static str> {
+        let line = self.lines[i];
+        self.text.get(line.start as usize..line.end as usize)
     }
-}
 
-/// `Name<TAB>json` -> (name, json); `None` for lines without a name.
-fn split_line(line: &'static str) -> Option<(&'static str, &'static str)> {
-    let line = line.strip_suffix('\r').unwrap_or(line);
-    let (name, json) = line.split_once('\t')?;
-    (!name.is_empty()).then_some((name, json))
+    /// Every type name, sorted.
+    pub(super) fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.lines.iter().map(|l| l.name)
+    }
 }

@@ -4,9 +4,9 @@
 //!
 //! File format: line 1 is a JSON header `{"cfn_lint": VERSION, "regions": [...]}`;
 //! every further line is `Type::Name<TAB>{compact json}`, sorted by type name.
-//! Opening the database reads the header and cuts the text into chunks (`index`); a
-//! type's JSON is parsed the first time it is asked for, and cached. A malformed
-//! line reads as an absent type, never a panic.
+//! Opening the database reads the header; the embedded file's lines are indexed at
+//! build time (`build.rs`, see `index`). A type's JSON is parsed the first time it is
+//! asked for, and cached. A malformed line reads as an absent type, never a panic.
 
 mod index;
 mod resource;
@@ -32,33 +32,38 @@ impl SchemaDb {
     /// The database embedded in the binary; built once (header and chunk index only).
     pub fn embedded() -> &'static SchemaDb {
         static DB: OnceLock<SchemaDb> = OnceLock::new();
-        DB.get_or_init(|| SchemaDb::from_static(EMBEDDED))
+        DB.get_or_init(|| {
+            let (cfn_lint, regions) = parse_header(header_line(EMBEDDED));
+            SchemaDb {
+                cfn_lint,
+                regions,
+                index: Index::embedded(EMBEDDED),
+            }
+        })
     }
 
     /// Opens `text` in the `cfn.schemas` format. Lines that are not
     /// `Name<TAB>json` are skipped; a duplicated type keeps one of its lines.
     pub fn from_static(text: &'static str) -> SchemaDb {
-        let (header, body) = text.split_once('\n').unwrap_or((text, ""));
-        let (cfn_lint, regions) = parse_header(header);
+        let (cfn_lint, regions) = parse_header(header_line(text));
         SchemaDb {
             cfn_lint,
             regions,
-            index: Index::new(body),
+            index: Index::scan(text),
         }
     }
 
     /// The schema of `type_name` (exact, case-sensitive), parsed on first use.
     pub fn resource(&self, type_name: &str) -> Option<&ResourceSchema> {
-        let entry = self.index.find(type_name)?;
-        entry
-            .parsed
-            .get_or_init(|| ResourceSchema::from_line(entry.name, entry.json, self.regions.len()))
-            .as_ref()
+        let regions = self.regions.len();
+        self.index.get(type_name, |name, json| {
+            ResourceSchema::from_line(name, json, regions)
+        })
     }
 
-    /// Every type name, sorted (for did-you-mean). The first call splits every line.
-    pub fn type_names(&self) -> impl Iterator<Item = &str> {
-        self.index.entries().map(|e| e.name)
+    /// Every type name, sorted (for did-you-mean).
+    pub fn type_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.index.names()
     }
 
     /// Every region cfn-lint knows, sorted.
@@ -79,6 +84,11 @@ impl SchemaDb {
             .ok()?;
         u16::try_from(i).ok()
     }
+}
+
+/// The first line of `text`.
+fn header_line(text: &str) -> &str {
+    text.split_once('\n').map_or(text, |(header, _)| header)
 }
 
 /// Reads the header line; a malformed header gives no version and no regions.
@@ -241,10 +251,10 @@ mod tests {
         assert_eq!(count, EMBEDDED.lines().count() - 1, "every line is indexed");
     }
 
-    /// Many chunks: sorted, every line is found; unsorted (not what the generator
-    /// writes), lines may go missing but listing and lookup agree and nothing panics.
+    /// A scanned text, sorted or not, with lines of very different lengths,
+    /// duplicates and malformed lines: every name is listed once, sorted, and found.
     #[test]
-    fn chunked_index() {
+    fn scanned_index() {
         let names: Vec<String> = (0..3000)
             .map(|i| format!("T::{:05}", i * 7 % 3001))
             .collect();
@@ -255,24 +265,33 @@ mod tests {
             }
             let mut text = String::from("{\"cfn_lint\":\"t\",\"regions\":[\"r\"]}\n");
             for (i, name) in order.iter().enumerate() {
-                // lines of very different lengths, some longer than a chunk
                 let pad = "x".repeat(if i % 500 == 0 { 70_000 } else { i % 97 });
-                text.push_str(&format!("{name}\t{{\"p\":{{\"{pad}\":\"s\"}}}}\n"));
+                text.push_str(&format!("{name}\t{{\"p\":{{\"{pad}\":\"s\"}}}}\r\n"));
             }
+            text.push_str("no tab here\n\tno name\nT::00007\tnot json\n");
             let db = SchemaDb::from_static(Box::leak(text.into_boxed_str()));
             let listed: Vec<&str> = db.type_names().collect();
             assert!(listed.windows(2).all(|w| w[0] < w[1]));
-            for name in &listed {
-                assert!(db.resource(name).is_some(), "{name}");
-            }
-            if sorted {
-                assert_eq!(listed.len(), names.len());
-            }
+            assert_eq!(listed.len(), names.len());
             for name in &names {
-                let _ = db.resource(name);
+                assert!(db.resource(name).is_some(), "{name}");
             }
             assert!(db.resource("T::").is_none());
             assert!(db.resource("T::99999").is_none());
+        }
+    }
+
+    /// The build-time index of the embedded file is the one a scan would make.
+    #[test]
+    fn build_time_index_matches_a_scan() {
+        let built = &SchemaDb::embedded().index;
+        let scanned = index::Index::scan(EMBEDDED);
+        assert!(built.names().eq(scanned.names()));
+        for name in built.names() {
+            assert_eq!(built.json(name), scanned.json(name), "{name}");
+            assert!(built
+                .json(name)
+                .is_some_and(|j| j.starts_with('{') && j.ends_with('}')));
         }
     }
 

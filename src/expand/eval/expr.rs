@@ -44,6 +44,10 @@ impl Expander<'_> {
                         }
                     }
                 }
+                // `a.b.c` over local records: clone the leaf, not the records on the way.
+                if let Some(v) = local_path(b, e) {
+                    return v.clone();
+                }
                 let v = self.expr(f, b, base);
                 let instance =
                     matches!(&base.kind, ExprKind::Name(n) if b.instances.iter().any(|i| i == n));
@@ -693,5 +697,19 @@ impl Expander<'_> {
                 })
             }
         }
+    }
+}
+
+/// The value of a name, or a chain of record fields from a name, bound in the body's
+/// scopes, borrowed; `None` when any step is not a local record field (the caller
+/// then evaluates it in full, with its diagnostics).
+fn local_path<'v>(b: &'v Body, e: &Expr) -> Option<&'v Value> {
+    match &e.kind {
+        ExprKind::Name(n) => b.lookup(n),
+        ExprKind::Field(base, field) => match local_path(b, base)? {
+            Value::Record(m) => m.get(field.node.as_str()),
+            _ => None,
+        },
+        _ => None,
     }
 }

@@ -507,25 +507,28 @@ impl Expander<'_> {
 fn refers_to(res: &crate::expand::CfnResource, logical_id: &str) -> bool {
     fn walk(j: &serde_json::Value, id: &str) -> bool {
         match j {
-            serde_json::Value::Object(o) => {
-                if o.get("Ref").and_then(|r| r.as_str()) == Some(id) {
-                    return true;
-                }
-                if let Some(serde_json::Value::Array(a)) = o.get("Fn::GetAtt") {
-                    if a.first().and_then(|x| x.as_str()) == Some(id) {
-                        return true;
+            serde_json::Value::Object(o) => o.iter().any(|(key, v)| {
+                let direct = match (key.as_str(), v) {
+                    ("Ref", serde_json::Value::String(r)) => r == id,
+                    ("Fn::GetAtt", serde_json::Value::Array(a)) => {
+                        a.first().and_then(|x| x.as_str()) == Some(id)
                     }
-                }
-                if let Some(serde_json::Value::String(t)) = o.get("Fn::Sub") {
-                    if t.contains(&format!("${{{id}}}")) || t.contains(&format!("${{{id}.")) {
-                        return true;
-                    }
-                }
-                o.values().any(|v| walk(v, id))
-            }
+                    ("Fn::Sub", serde_json::Value::String(t)) => sub_mentions(t, id),
+                    _ => false,
+                };
+                direct || walk(v, id)
+            }),
             serde_json::Value::Array(a) => a.iter().any(|v| walk(v, id)),
             _ => false,
         }
+    }
+    /// `${id}` or `${id.Attribute}` in a `Fn::Sub` template.
+    fn sub_mentions(template: &str, id: &str) -> bool {
+        template.match_indices("${").any(|(at, _)| {
+            template[at + 2..]
+                .strip_prefix(id)
+                .is_some_and(|rest| rest.starts_with(['}', '.']))
+        })
     }
     res.depends_on.iter().any(|d| d == logical_id)
         || res.properties.values().any(|v| walk(v, logical_id))
