@@ -7,40 +7,27 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+#[path = "src/schema/lines.rs"]
+mod lines;
+
 fn main() {
     let path = "schema/cfn.schemas";
     println!("cargo:rerun-if-changed={path}");
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=src/schema/lines.rs");
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
     let mut out = String::from("&[\n");
     let mut previous: Option<&str> = None;
-    let mut at = 0;
-    for (number, line) in text.split_inclusive('\n').enumerate() {
-        let start = at;
-        at += line.len();
-        if number == 0 {
-            continue; // the header
-        }
-        let body = line.trim_end_matches(['\n', '\r']);
-        if body.is_empty() {
-            continue;
-        }
-        let Some((name, json)) = body.split_once('\t') else {
-            panic!("{path}:{}: not `Name<TAB>json`", number + 1);
+    for (number, line) in lines::type_lines(&text) {
+        let Some(line) = line else {
+            panic!("{path}:{number}: not `Name<TAB>json`");
         };
         assert!(
-            !name.is_empty() && previous.is_none_or(|p| p < name),
-            "{path}:{}: type names must be non-empty, sorted and unique (re-run scripts/gen-schemas.py)",
-            number + 1
+            previous.is_none_or(|p| p < line.name),
+            "{path}:{number}: type names must be sorted and unique (re-run scripts/gen-schemas.py)"
         );
-        previous = Some(name);
-        let json_start = start + name.len() + 1;
-        writeln!(
-            out,
-            "    ({name:?}, {json_start}, {}),",
-            json_start + json.len()
-        )
-        .unwrap();
+        previous = Some(line.name);
+        writeln!(out, "    ({:?}, {}, {}),", line.name, line.start, line.end).unwrap();
     }
     out.push_str("]\n");
     let dest = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR")).join("schema_index.rs");

@@ -54,25 +54,15 @@ impl Index {
     /// `Name<TAB>json` are skipped; of duplicated names the first is kept.
     pub(super) fn scan(text: &'static str) -> Index {
         let mut lines = Vec::new();
-        let mut at = 0;
-        for (number, line) in text.split_inclusive('\n').enumerate() {
-            let start = at;
-            at += line.len();
-            if number == 0 {
-                continue; // the header
-            }
-            let body = line.trim_end_matches(['\n', '\r']);
-            let Some((name, json)) = body.split_once('\t').filter(|(n, _)| !n.is_empty()) else {
-                continue;
-            };
-            let json_start = start + name.len() + 1;
-            let (Ok(start), Ok(end)) = (
-                u32::try_from(json_start),
-                u32::try_from(json_start + json.len()),
-            ) else {
+        for line in super::lines::type_lines(text).filter_map(|(_, line)| line) {
+            let (Ok(start), Ok(end)) = (u32::try_from(line.start), u32::try_from(line.end)) else {
                 break; // beyond 4 GiB: not a schema file
             };
-            lines.push(Line { name, start, end });
+            lines.push(Line {
+                name: line.name,
+                start,
+                end,
+            });
         }
         lines.sort_by(|a, b| a.name.cmp(b.name)); // stable: the first duplicate wins
         lines.dedup_by(|later, earlier| later.name == earlier.name);

@@ -9,6 +9,7 @@
 //! asked for, and cached. A malformed line reads as an absent type, never a panic.
 
 mod index;
+mod lines;
 mod resource;
 mod shape;
 
