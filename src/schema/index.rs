@@ -92,6 +92,7 @@ impl Index {
     }
 
     /// The JSON text of the type named exactly `name`.
+    #[cfg(test)]
     pub(super) fn json(&self, name: &str) -> Option<&'static str> {
         self.json_at(self.position(name)?)
     }
