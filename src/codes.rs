@@ -99,6 +99,12 @@ codes! {
         "Stack A reads an output of stack B while B (directly or through others) reads an\noutput of A, or a resource refers to itself (`depends_on` itself, or its own `Ref` or\nattribute in a property). CloudFormation cannot create either first. Move the shared\nresource into a third stack that both read; a resource cannot use its own values.\n";
     UnknownOutput = "E0402", "unknown stack or component output",
         "The stack or component instance has no output with that name.\n";
+    OutsideEnvironment = "E0403", "reference outside the environment",
+        "A stack reads stacks of its own environment only: `network.vpc_id` in the same\nregion, `network[\"us-east-2\"].vpc_id` in another region the environment deploys to.\nAnother environment's stacks (`network[\"prod\"]`) and regions the environment does\nnot list cannot be read: environments deploy separately, often into other accounts.\nPass such a value in as a `param` or an environment field, or publish it to SSM and\nread it with `ssm_param`.\n";
+    WeakListOutput = "E0404", "list output read with Fn::GetStackOutput",
+        "Reads from another region, and `weak(stack)` reads, compile to\n`Fn::GetStackOutput`, which returns one string. A list output is stored joined with\ncommas, and CloudFormation's `Fn::Split` does not accept `Fn::GetStackOutput`, so the\nlist cannot be rebuilt. Output the items you need one by one, or import the list\nfrom a stack in the same region without `weak`.\n";
+    ExportInUse = "E0405", "export removed while a deployed stack imports it",
+        "CloudFormation refuses to change or delete an export that another stack imports.\nThe previous build's `manifest.json` in the output directory shows a stack\nimporting an export this build no longer produces; deploying the exporter first (as\nthe pipeline does) would fail. Remove it in two steps: first keep the output and\nlist it in the exporting stack's `exports = [\"name\"]` while the importer stops\nusing it, build and deploy; then remove it. `--allow-export-removal` skips this\ncheck (for instance when the importing stack is being deleted).\n";
     TooManyResources = "E0500", "too many resources in a template",
         "A CloudFormation template holds at most 500 resources. Split the stack.\n";
     TooManyOutputs = "E0501", "too many outputs in a template",

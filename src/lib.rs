@@ -10,6 +10,7 @@ pub mod codes;
 pub mod diagnostics;
 pub mod emit;
 pub mod expand;
+pub mod graph;
 pub mod resolve;
 pub mod schema;
 pub mod source;
@@ -75,7 +76,13 @@ pub fn compile(
     let Some(expanded) = expanded else {
         return done(checked.sources, diags, None);
     };
-    let files = emit_files(&expanded, &mut diags);
+    let Some(stack_graph) = graph::check(&expanded, &mut diags) else {
+        return done(checked.sources, diags, None);
+    };
+    if let (Some(previous), false) = (&options.previous_manifest, options.allow_export_removal) {
+        graph::check_export_removal(previous, &expanded, &mut diags);
+    }
+    let files = emit_files(&expanded, &stack_graph, &mut diags);
     if diags.has_errors() || mode == Mode::Check {
         return done(checked.sources, diags, None);
     }
@@ -91,7 +98,11 @@ fn done(sources: SourceMap, diags: Diagnostics, files: Option<Vec<OutputFile>>) 
 }
 
 /// Templates first (in manifest order), then the manifest.
-fn emit_files(ex: &expand::Expanded, diags: &mut Diagnostics) -> Vec<OutputFile> {
+fn emit_files(
+    ex: &expand::Expanded,
+    stack_graph: &graph::StackGraph,
+    diags: &mut Diagnostics,
+) -> Vec<OutputFile> {
     let mut files = Vec::with_capacity(ex.stacks.len() + 1);
     let mut sizes = Vec::with_capacity(ex.stacks.len());
     for inst in &ex.stacks {
@@ -106,7 +117,7 @@ fn emit_files(ex: &expand::Expanded, diags: &mut Diagnostics) -> Vec<OutputFile>
     emit::limits::check_stack_names(&ex.stacks, diags);
     emit::limits::check_exports(&ex.stacks, diags);
     let schemas = schema::SchemaDb::embedded().cfn_lint_version().to_string();
-    let manifest = emit::manifest::manifest(ex, &sizes, &schemas);
+    let manifest = emit::manifest::manifest(ex, stack_graph, &sizes, &schemas);
     files.push(OutputFile {
         path: "manifest.json".into(),
         contents: emit::to_json(&manifest),

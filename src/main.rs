@@ -34,6 +34,10 @@ enum Command {
         /// Output directory; replaced atomically, untouched on error.
         #[arg(short, long, default_value = "out")]
         out_dir: PathBuf,
+        /// Build even when an export that the previous build's stacks import (per
+        /// OUT_DIR/manifest.json) is removed: for when the importing stack goes too.
+        #[arg(long)]
+        allow_export_removal: bool,
     },
     /// Parse, resolve, type-check and expand; write nothing.
     Check {
@@ -123,7 +127,7 @@ fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Explain { code } => explain(&code),
         Command::Check { input } => {
-            let Some(c) = compile_input(&input, Mode::Check) else {
+            let Some(c) = compile_input(&input, Mode::Check, None, false) else {
                 return ExitCode::from(EXIT_IO);
             };
             report(&c, &input);
@@ -133,8 +137,13 @@ fn run(cli: Cli) -> ExitCode {
                 ExitCode::SUCCESS
             }
         }
-        Command::Build { input, out_dir } => {
-            let Some(c) = compile_input(&input, Mode::Build) else {
+        Command::Build {
+            input,
+            out_dir,
+            allow_export_removal,
+        } => {
+            let Some(c) = compile_input(&input, Mode::Build, Some(&out_dir), allow_export_removal)
+            else {
                 return ExitCode::from(EXIT_IO);
             };
             report(&c, &input);
@@ -204,12 +213,21 @@ fn io_reason(e: &std::io::Error) -> String {
 }
 
 /// Reads the root file and compiles it. `None` after printing an I/O error.
-fn compile_input(input: &Input, mode: Mode) -> Option<Compilation> {
+/// `previous`: the output directory whose `manifest.json` (if any) guards exports.
+fn compile_input(
+    input: &Input,
+    mode: Mode,
+    previous: Option<&Path>,
+    allow_export_removal: bool,
+) -> Option<Compilation> {
     let name = input.file.to_string_lossy().into_owned();
     let options = Options {
         envs: input.envs.clone(),
         regions: input.regions.clone(),
         params: input.params.clone(),
+        previous_manifest: previous
+            .and_then(|dir| std::fs::read_to_string(dir.join("manifest.json")).ok()),
+        allow_export_removal,
     };
     match read_source(&input.file) {
         Ok(text) => Some(compile(&name, text, &FsLoader, &options, mode)),

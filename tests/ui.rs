@@ -11,10 +11,15 @@ use sleuthc::codes::Code;
 use sleuthc::Mode;
 
 fn expected_codes(source: &str) -> Option<BTreeSet<String>> {
+    header(source, "# expect:").map(|rest| rest.split_whitespace().map(str::to_string).collect())
+}
+
+/// The rest of the first line that starts with `prefix`, trimmed.
+fn header<'s>(source: &'s str, prefix: &str) -> Option<&'s str> {
     source
         .lines()
-        .find_map(|l| l.trim().strip_prefix("# expect:"))
-        .map(|rest| rest.split_whitespace().map(str::to_string).collect())
+        .find_map(|l| l.trim().strip_prefix(prefix))
+        .map(str::trim)
 }
 
 #[test]
@@ -28,7 +33,17 @@ fn ui() {
             continue;
         }
         let source = std::fs::read_to_string(common::root().join(rel)).expect("readable");
-        let c = common::compile_file(rel, Mode::Check);
+        // `# previous-manifest: FILE` (next to the case): the previous build's
+        // manifest.json, for the export-removal guard; shown in the snapshot.
+        let previous = header(&source, "# previous-manifest:").map(|file| {
+            let path = std::path::Path::new(rel).with_file_name(file);
+            std::fs::read_to_string(common::root().join(path)).expect("previous manifest")
+        });
+        let options = sleuthc::Options {
+            previous_manifest: previous.clone(),
+            ..Default::default()
+        };
+        let c = common::compile_file_with(rel, Mode::Check, &options);
         let status = if c.has_errors() { 1 } else { 0 };
         let got: BTreeSet<String> = c
             .diagnostics
@@ -48,8 +63,11 @@ fn ui() {
             .trim_start_matches("tests/ui/")
             .trim_end_matches(".sleuth")
             .replace('/', "__");
+        let previous = previous
+            .map(|p| format!("\n──── previous manifest.json ────\n{p}"))
+            .unwrap_or_default();
         let snapshot = format!(
-            "{source}\n──── diagnostics ────\n{}──── exit status: {status} ────\n",
+            "{source}{previous}\n──── diagnostics ────\n{}──── exit status: {status} ────\n",
             common::render(&c)
         );
         insta::with_settings!({ snapshot_path => "ui/snapshots", prepend_module_to_snapshot => false, input_file => rel, omit_expression => true }, {

@@ -1,10 +1,15 @@
 //! `manifest.json`: every artifact with its environment, account, region, stack,
-//! template path, dependencies and exports. The pipeline and deploy tooling read it.
+//! template path, dependencies, deploy wave and exports. The pipeline and deploy
+//! tooling read it; `sleuthc build` reads the previous one to guard exports.
 
 use serde::Serialize;
 
 use super::limits::MAX_INLINE_BODY;
 use crate::expand::{Expanded, StackInstance};
+use crate::graph::{instance_id, StackGraph};
+
+/// Version 2 added `id`, `wave`, `waves` and instance ids in `depends_on`.
+pub const MANIFEST_VERSION: u32 = 2;
 
 #[derive(Serialize)]
 pub struct Manifest<'a> {
@@ -14,6 +19,9 @@ pub struct Manifest<'a> {
     pub resource_schemas: &'a str,
     pub environments: Vec<ManifestEnv<'a>>,
     pub stacks: Vec<ManifestStack<'a>>,
+    /// Stack instance ids by deploy wave: every instance of a wave can deploy in
+    /// parallel once the earlier waves are done.
+    pub waves: Vec<Vec<String>>,
 }
 
 #[derive(Serialize)]
@@ -26,14 +34,18 @@ pub struct ManifestEnv<'a> {
 
 #[derive(Serialize)]
 pub struct ManifestStack<'a> {
+    /// `env/region/stack`.
+    pub id: String,
     pub env: &'a str,
     pub account: &'a str,
     pub region: &'a str,
     pub stack: &'a str,
     pub stack_name: &'a str,
     pub template: String,
-    /// Stack names (same environment and region) that must deploy first.
+    /// Ids of the stack instances (same environment) that must deploy first.
     pub depends_on: Vec<String>,
+    /// 1-based: one more than the latest wave among `depends_on`.
+    pub wave: usize,
     pub exports: Vec<&'a str>,
     pub imports: &'a [String],
     pub resources: usize,
@@ -46,10 +58,16 @@ pub fn template_path(inst: &StackInstance) -> String {
     format!("{}/{}/{}.template.json", inst.env, inst.region, inst.stack)
 }
 
-pub fn manifest<'a>(ex: &'a Expanded, sizes: &[usize], schemas: &'a str) -> Manifest<'a> {
+pub fn manifest<'a>(
+    ex: &'a Expanded,
+    graph: &StackGraph,
+    sizes: &[usize],
+    schemas: &'a str,
+) -> Manifest<'a> {
     let app = ex.app.name.as_str();
+    let ids: Vec<String> = ex.stacks.iter().map(instance_id).collect();
     Manifest {
-        manifest_version: 1,
+        manifest_version: MANIFEST_VERSION,
         app,
         compiler: concat!("sleuthc ", env!("CARGO_PKG_VERSION")),
         resource_schemas: schemas,
@@ -71,15 +89,19 @@ pub fn manifest<'a>(ex: &'a Expanded, sizes: &[usize], schemas: &'a str) -> Mani
             .stacks
             .iter()
             .zip(sizes)
-            .map(|(inst, &size)| {
+            .enumerate()
+            .map(|(i, (inst, &size))| {
+                // Instances outside this build (left out by `--region`) too.
                 let mut deps: Vec<String> = Vec::new();
                 for d in &inst.depends_on {
-                    let name = crate::expand::stack_name(app, &inst.env, &d.stack);
-                    if !deps.contains(&name) {
-                        deps.push(name);
+                    let id = format!("{}/{}/{}", inst.env, d.region, d.stack);
+                    if !deps.contains(&id) {
+                        deps.push(id);
                     }
                 }
+                deps.sort_by_key(|id| ids.iter().position(|x| x == id));
                 ManifestStack {
+                    id: ids[i].clone(),
                     env: &inst.env,
                     account: &inst.account,
                     region: &inst.region,
@@ -87,6 +109,7 @@ pub fn manifest<'a>(ex: &'a Expanded, sizes: &[usize], schemas: &'a str) -> Mani
                     stack_name: &inst.stack_name,
                     template: template_path(inst),
                     depends_on: deps,
+                    wave: graph.wave(i).unwrap_or(1),
                     exports: inst
                         .outputs
                         .values()
@@ -98,6 +121,11 @@ pub fn manifest<'a>(ex: &'a Expanded, sizes: &[usize], schemas: &'a str) -> Mani
                     upload_to_s3: size > MAX_INLINE_BODY,
                 }
             })
+            .collect(),
+        waves: graph
+            .waves()
+            .into_iter()
+            .map(|w| w.into_iter().map(|i| ids[i].clone()).collect())
             .collect(),
     }
 }

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value as Json};
 
-use super::value::{Deploy, DeployShape, Value};
+use super::value::{Deploy, DeployShape, StackTarget, Value};
 use crate::codes::Code;
 use crate::diagnostics::Diagnostic;
 use crate::span::Span;
@@ -30,6 +30,7 @@ pub enum Builtin {
     Lower,
     Pascal,
     Base64,
+    Weak,
 }
 
 impl Builtin {
@@ -52,6 +53,7 @@ impl Builtin {
         Builtin::Lower,
         Builtin::Pascal,
         Builtin::Base64,
+        Builtin::Weak,
     ];
 
     pub fn name(self) -> &'static str {
@@ -86,6 +88,7 @@ impl Builtin {
             Builtin::Lower => ("lower", 1, "lower(string)"),
             Builtin::Pascal => ("pascal", 1, "pascal(string)"),
             Builtin::Base64 => ("base64", 1, "base64(string)"),
+            Builtin::Weak => ("weak", 1, "weak(stack)"),
         }
     }
 
@@ -476,6 +479,13 @@ fn call_unchecked(
                 "a base64-encoded string",
             )),
             _ => Err(wrong(b, arg(0), "a String")),
+        },
+        Builtin::Weak => match &arg(0).0 {
+            Value::Stack(target) => Ok(Value::Stack(StackTarget {
+                weak: true,
+                ..target.clone()
+            })),
+            _ => Err(wrong(b, arg(0), "a stack")),
         },
     }
 }

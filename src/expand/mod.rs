@@ -20,6 +20,7 @@ use crate::resolve::Checked;
 use crate::span::Span;
 
 pub use env::{AppInfo, Approval, EnvInfo};
+pub use eval::export_name;
 
 /// What the caller selects and overrides.
 #[derive(Clone, Debug, Default)]
@@ -30,6 +31,10 @@ pub struct Options {
     pub regions: Vec<String>,
     /// `--param name=value`, in order given.
     pub params: Vec<(String, String)>,
+    /// The previous build's `manifest.json`, to refuse removing exports in use.
+    pub previous_manifest: Option<String>,
+    /// `--allow-export-removal`: skip that check.
+    pub allow_export_removal: bool,
 }
 
 /// One CloudFormation resource.
@@ -43,6 +48,45 @@ pub struct CfnResource {
     pub update_policy: Option<Json>,
     pub creation_policy: Option<Json>,
     pub metadata: Option<Json>,
+    /// Every reference to another resource of the template, where it is written.
+    pub refs: Vec<ResourceDependency>,
+    /// The stack-level component instance that made it: (instance, component).
+    pub component: Option<(String, String)>,
+    pub span: Span,
+}
+
+/// How one resource refers to another of its template.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RefKind {
+    /// `{"Ref": id}`.
+    Ref,
+    /// `{"Fn::GetAtt": [id, attribute]}`.
+    GetAtt(String),
+    /// `${id}` or `${id.Attribute}` in a `Fn::Sub` template.
+    Sub,
+    /// `DependsOn`.
+    DependsOn,
+}
+
+impl RefKind {
+    /// The mechanism, in a word, for graph labels.
+    pub fn mechanism(&self) -> &'static str {
+        match self {
+            RefKind::Ref => "ref",
+            RefKind::GetAtt(_) => "getatt",
+            RefKind::Sub => "sub",
+            RefKind::DependsOn => "depends_on",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ResourceDependency {
+    /// The logical ID referred to (a resource of the same template, or a name that is
+    /// not a resource, such as a pseudo parameter: the graph keeps only resources).
+    pub target: String,
+    pub kind: RefKind,
+    /// The property or option whose value holds the reference.
     pub span: Span,
 }
 
@@ -58,16 +102,43 @@ pub struct StackOutput {
 /// Why one stack instance depends on another.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DependencyKind {
-    /// It imports an output (`network.vpc_id`).
+    /// It imports an output through an export (`network.vpc_id`): CloudFormation
+    /// then refuses to change or remove that output while it is imported.
     Import { output: String },
+    /// It reads an output with `Fn::GetStackOutput` (`weak(network).vpc_id`, and every
+    /// read from another region): no export, no lock.
+    Read { output: String },
     /// `depends_on = [network]`.
     Explicit,
 }
 
+impl DependencyKind {
+    /// The mechanism, in a word, for graph labels.
+    pub fn mechanism(&self) -> &'static str {
+        match self {
+            DependencyKind::Import { .. } => "import",
+            DependencyKind::Read { .. } => "get-stack-output",
+            DependencyKind::Explicit => "depends_on",
+        }
+    }
+
+    /// The output read, when the dependency reads one.
+    pub fn output(&self) -> Option<&str> {
+        match self {
+            DependencyKind::Import { output } | DependencyKind::Read { output } => Some(output),
+            DependencyKind::Explicit => None,
+        }
+    }
+}
+
+/// One stack instance needs another of the same environment deployed first.
 #[derive(Clone, Debug)]
 pub struct Dependency {
     pub stack: String,
+    /// The other instance's region (the same region unless read across regions).
+    pub region: String,
     pub kind: DependencyKind,
+    /// The reference in the source.
     pub span: Span,
 }
 
@@ -86,6 +157,8 @@ pub struct StackInstance {
     pub depends_on: Vec<Dependency>,
     /// Export names this stack imports.
     pub imports: Vec<String>,
+    /// Outputs exported by `exports = [...]`, imported or not.
+    pub kept_exports: Vec<String>,
     pub span: Span,
 }
 

@@ -7,7 +7,7 @@ use serde_json::{json, Value as Json};
 use super::env::{AppInfo, EnvInfo};
 use super::options::{option, tags};
 use super::value::{DeployShape, ResourceRef, Value};
-use super::CfnResource;
+use super::{CfnResource, RefKind, ResourceDependency};
 use crate::codes::Code;
 use crate::diagnostics::{did_you_mean, Diagnostic};
 use crate::schema::{SchemaDb, Shape};
@@ -61,9 +61,12 @@ pub fn build_resource(
         update_policy: None,
         creation_policy: None,
         metadata: None,
+        refs: Vec::new(),
+        component: None,
         span: r.span,
     };
     let mut user_tags: Option<(Value, Span)> = None;
+    let mut user_tags_span = None;
     let mut left_out: Vec<&str> = Vec::new();
     for (entry, value) in values {
         let key = entry.key.node.as_str();
@@ -72,7 +75,15 @@ pub fn build_resource(
         }
         if !schema.properties.contains_key(key) && key.starts_with(|c: char| c.is_ascii_lowercase())
         {
+            let before = res.depends_on.len();
             option(&mut res, entry, value, &mut diags);
+            for target in &res.depends_on[before..] {
+                res.refs.push(ResourceDependency {
+                    target: target.clone(),
+                    kind: RefKind::DependsOn,
+                    span: entry.value.span,
+                });
+            }
             continue;
         }
         let Some(shape) = schema.properties.get(key) else {
@@ -96,16 +107,22 @@ pub fn build_resource(
         }
         if schema.tagging.property() == Some(key) {
             user_tags = Some((value, entry.value.span));
+            user_tags_span = Some(entry.value.span);
             continue;
         }
         match to_cfn(&value, shape, &Path::Root(key)) {
             Ok(json) => {
+                value_references(&value, &json, entry.value.span, &mut res.refs);
                 res.properties.insert(key.to_string(), json);
             }
             Err(e) => diags.push(prop_diag(e, entry, &r.type_name.node)),
         }
     }
     if let Some(tags) = tags(schema, env, app, user_tags, &mut diags) {
+        let span = user_tags_span.unwrap_or(r.span);
+        let mut found = Vec::new();
+        references(&tags, span, &mut found);
+        merge_references(&mut res.refs, found);
         let prop = schema.tagging.property().unwrap_or("Tags").to_string();
         res.properties.insert(prop, tags);
     }
@@ -132,6 +149,101 @@ pub fn build_resource(
         resource: Some(res),
         diags,
     }
+}
+
+/// The references of one property: each at the expression that made it where the
+/// value remembers one (`lb.GroupId`), else at the whole property value.
+fn value_references(value: &Value, json: &Json, whole: Span, out: &mut Vec<ResourceDependency>) {
+    fn precise(v: &Value, out: &mut Vec<ResourceDependency>) {
+        match v {
+            Value::Deploy(d) | Value::Secret(d) => references(&d.json, d.origin, out),
+            Value::List(xs) => xs.iter().for_each(|x| precise(x, out)),
+            Value::Record(m) => m.values().for_each(|x| precise(x, out)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    precise(value, &mut found);
+    references(json, whole, &mut found);
+    merge_references(out, found);
+}
+
+/// Adds `found` to `out`, keeping the first (most precise) span of each target and kind.
+fn merge_references(out: &mut Vec<ResourceDependency>, found: Vec<ResourceDependency>) {
+    for d in found {
+        if !out.iter().any(|o| o.target == d.target && o.kind == d.kind) {
+            out.push(d);
+        }
+    }
+}
+
+/// Collects the references in a property value: `Ref`, `Fn::GetAtt`, and the
+/// variables of `Fn::Sub` templates (except `${!literal}` and the ones the
+/// substitution map defines).
+fn references(json: &Json, span: Span, out: &mut Vec<ResourceDependency>) {
+    fn push(out: &mut Vec<ResourceDependency>, target: &str, kind: RefKind, span: Span) {
+        if !out
+            .iter()
+            .any(|d| d.target == target && d.kind == kind && d.span == span)
+        {
+            out.push(ResourceDependency {
+                target: target.to_string(),
+                kind,
+                span,
+            });
+        }
+    }
+    match json {
+        Json::Object(o) => {
+            for (key, v) in o {
+                match (key.as_str(), v) {
+                    ("Ref", Json::String(id)) => push(out, id, RefKind::Ref, span),
+                    ("Fn::GetAtt", Json::Array(a)) => {
+                        if let [Json::String(id), Json::String(attr)] = a.as_slice() {
+                            push(out, id, RefKind::GetAtt(attr.clone()), span);
+                        }
+                    }
+                    ("Fn::Sub", Json::String(t)) => {
+                        for id in sub_variables(t) {
+                            push(out, id, RefKind::Sub, span);
+                        }
+                    }
+                    ("Fn::Sub", Json::Array(a)) => {
+                        if let Some(Json::String(t)) = a.first() {
+                            let defined = a.get(1).and_then(Json::as_object);
+                            for id in sub_variables(t) {
+                                if !defined.is_some_and(|m| m.contains_key(id)) {
+                                    push(out, id, RefKind::Sub, span);
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+                references(v, span, out);
+            }
+        }
+        Json::Array(a) => {
+            for v in a {
+                references(v, span, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The logical IDs a `Fn::Sub` template names: `${Id}` and `${Id.Attribute}`.
+fn sub_variables(template: &str) -> impl Iterator<Item = &str> {
+    template.match_indices("${").filter_map(move |(at, _)| {
+        let rest = &template[at + 2..];
+        let end = rest.find('}')?;
+        let var = &rest[..end];
+        if var.starts_with('!') {
+            return None; // `${!Literal}`
+        }
+        let id = var.split('.').next().unwrap_or(var);
+        (!id.is_empty() && !id.contains("::")).then_some(id)
+    })
 }
 
 pub(super) fn secret_in(

@@ -26,6 +26,28 @@ pub struct Deploy {
     pub what: String,
 }
 
+/// Another stack of the same environment, as the target of a reference: `network`,
+/// `network["us-east-2"]` (another region), `weak(network)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StackTarget {
+    pub name: String,
+    /// Another region of the environment; `None` for the referring stack's own.
+    pub region: Option<String>,
+    /// Read with `Fn::GetStackOutput` instead of an export and `Fn::ImportValue`
+    /// (always, across regions).
+    pub weak: bool,
+}
+
+impl StackTarget {
+    pub fn new(name: &str) -> StackTarget {
+        StackTarget {
+            name: name.to_string(),
+            region: None,
+            weak: false,
+        }
+    }
+}
+
 /// A resource declared in the stack instance being expanded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ResourceRef {
@@ -54,7 +76,7 @@ pub enum Value {
     /// Resources declared with a key, by key.
     ResourceMap(Map<String, ResourceRef>),
     /// Another stack, for cross-stack references.
-    Stack(String),
+    Stack(StackTarget),
     Component(usize),
     Builtin(super::builtins::Builtin),
     /// The result of a failed expression: accepted silently so one mistake reports once.
@@ -78,7 +100,10 @@ impl Value {
             Value::Resource(r) => format!("the resource `{}` ({})", r.name, r.type_name),
             Value::PartialAttr(r, a) => format!("part of an attribute path `{}.{a}`", r.name),
             Value::ResourceMap(_) => "a set of keyed resources".into(),
-            Value::Stack(s) => format!("the stack `{s}`"),
+            Value::Stack(s) => match &s.region {
+                Some(r) => format!("the stack `{}` in {r}", s.name),
+                None => format!("the stack `{}`", s.name),
+            },
             Value::Component(_) => "a component".into(),
             Value::Builtin(_) => "a built-in function".into(),
             Value::Error => "an erroneous value".into(),

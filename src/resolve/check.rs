@@ -11,6 +11,9 @@ use super::Checked;
 use crate::codes::Code;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::expand::builtins::Builtin;
+
+/// Options a stack body sets at its top level (`depends_on = [network]`).
+pub const STACK_OPTIONS: &[&str] = &["depends_on", "exports"];
 use crate::schema::SchemaDb;
 use crate::span::Span;
 use crate::syntax::ast::{self, Expr, ExprKind, Statement, StrPart};
@@ -256,13 +259,13 @@ impl Checker<'_> {
             }
             Statement::Assign { name, value } => {
                 self.expr(value);
-                if !(stack_top && name.node == "depends_on") {
+                if !(stack_top && STACK_OPTIONS.contains(&name.node.as_str())) {
                     let where_ = if stack_top { "a stack" } else { "this body" };
                     self.diags.push(
                         Diagnostic::error(Code::BadResourceOption, name.span, format!("`{}` is not an option of {where_}", name.node))
                             .with_label("unknown option")
                             .with_help(if self.in_stack {
-                                "a stack body accepts `depends_on = [other_stack]` at its top level; use `let` to name a value"
+                                "a stack body accepts `depends_on = [other_stack]` and `exports = [\"output\"]` at its top level; use `let` to name a value"
                             } else {
                                 "use `let` to name a value"
                             }),

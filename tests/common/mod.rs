@@ -26,8 +26,13 @@ impl SourceLoader for RepoLoader {
 
 /// Compiles `rel` (relative to the repository root) as the CLI would.
 pub fn compile_file(rel: &str, mode: Mode) -> Compilation {
+    compile_file_with(rel, mode, &Options::default())
+}
+
+/// Compiles `rel` with the given options.
+pub fn compile_file_with(rel: &str, mode: Mode, options: &Options) -> Compilation {
     let text = std::fs::read_to_string(root().join(rel)).expect("test input is readable");
-    compile(rel, text, &RepoLoader, &Options::default(), mode)
+    compile(rel, text, &RepoLoader, options, mode)
 }
 
 pub fn render(c: &Compilation) -> String {

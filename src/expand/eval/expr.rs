@@ -9,7 +9,7 @@ use crate::codes::Code;
 use crate::diagnostics::Diagnostic;
 use crate::expand::builtins::{self, Builtin};
 use crate::expand::props;
-use crate::expand::value::{Deploy, DeployShape, ResourceRef, Value};
+use crate::expand::value::{Deploy, DeployShape, ResourceRef, StackTarget, Value};
 use crate::expand::{Dependency, DependencyKind};
 use crate::span::Span;
 use crate::syntax::ast::{self, BinOp, Expr, ExprKind, StrPart, UnOp};
@@ -56,6 +56,9 @@ impl Expander<'_> {
             ExprKind::Index(base, index) => {
                 let v = self.expr(f, b, base);
                 let i = self.expr(f, b, index);
+                if let Value::Stack(target) = v {
+                    return self.stack_in(f, b, target, i, index.span);
+                }
                 self.index(b, v, i, index.span)
             }
             ExprKind::Call(callee, args) => {
@@ -192,7 +195,7 @@ impl Expander<'_> {
         }
         if b.in_stack {
             if self.checked.stacks.contains_key(n) {
-                return Value::Stack(n.to_string());
+                return Value::Stack(StackTarget::new(n));
             }
             if let Some(v) = self.params.get(n) {
                 return v.clone();
@@ -343,18 +346,24 @@ impl Expander<'_> {
         Value::Error
     }
 
+    /// `network.vpc_id`: an output of another stack instance of this environment, in
+    /// this region (an export and `Fn::ImportValue`, or `Fn::GetStackOutput` when weak)
+    /// or in another region (`Fn::GetStackOutput` with its region). A compile-time
+    /// output is inlined.
     pub(super) fn cross_stack(
         &mut self,
         f: &mut Frame,
         b: &mut Body,
-        stack: &str,
+        target: &StackTarget,
         field: &ast::Ident,
         span: Span,
     ) -> Value {
         let Some(env) = f.env else {
             return Value::Error;
         };
-        if stack == f.stack {
+        let stack = target.name.as_str();
+        let region = target.region.clone().unwrap_or_else(|| f.region.clone());
+        if stack == f.stack && region == f.region {
             let d = Diagnostic::error(
                 Code::StackCycle,
                 span,
@@ -365,7 +374,6 @@ impl Expander<'_> {
             self.error(b, d);
             return Value::Error;
         }
-        let region = f.region.clone();
         let Some(outputs) = self.instance_via(
             env,
             &region,
@@ -393,18 +401,22 @@ impl Expander<'_> {
             self.error(b, d);
             return Value::Error;
         };
-        if !f.depends_on.iter().any(|dp| {
-            dp.stack == stack
-                && dp.kind
-                    == (DependencyKind::Import {
-                        output: field.node.clone(),
-                    })
-        }) {
+        let weak = target.weak || region != f.region;
+        let output = field.node.clone();
+        let kind = if weak {
+            DependencyKind::Read { output }
+        } else {
+            DependencyKind::Import { output }
+        };
+        if !f
+            .depends_on
+            .iter()
+            .any(|dp| dp.stack == stack && dp.region == region && dp.kind == kind)
+        {
             f.depends_on.push(Dependency {
                 stack: stack.to_string(),
-                kind: DependencyKind::Import {
-                    output: field.node.clone(),
-                },
+                region: region.clone(),
+                kind,
                 span,
             });
         }
@@ -412,16 +424,63 @@ impl Expander<'_> {
             // Known at compile time: inline it, no export needed.
             return value;
         }
+        let is_list = matches!(value, Value::List(_))
+            || matches!(&value, Value::Deploy(d) if d.shape == DeployShape::List);
         let app = self.app.map_or("", |a| a.name.as_str());
         let producer = crate::expand::stack_name(app, &env.name, stack);
+        let place = if region == f.region {
+            String::new()
+        } else {
+            format!(" in {region}")
+        };
+        let what = format!("the output `{stack}.{}`{place}", field.node);
+        if weak {
+            if is_list {
+                let d = Diagnostic::error(
+                    Code::WeakListOutput,
+                    span,
+                    format!(
+                        "the list output `{stack}.{}` cannot be read with `Fn::GetStackOutput`",
+                        field.node
+                    ),
+                )
+                .with_label(if region == f.region {
+                    "a weak read of a list"
+                } else {
+                    "a read from another region"
+                })
+                .with_note("CloudFormation's `Fn::Split` does not accept `Fn::GetStackOutput`, so the joined list cannot be split again")
+                .with_help(format!(
+                    "output the items you need one by one (`output first = xs[0]`){}",
+                    if region == f.region && !target.weak {
+                        ""
+                    } else if region == f.region {
+                        ", or drop `weak(...)` to import the list"
+                    } else {
+                        ", or read the list in its own region"
+                    }
+                ));
+                self.error(b, d);
+                return Value::Error;
+            }
+            let mut args = serde_json::Map::new();
+            args.insert("StackName".into(), Json::String(producer));
+            args.insert("OutputName".into(), Json::String(pascal_case(&field.node)));
+            if region != f.region {
+                args.insert("Region".into(), Json::String(region));
+            }
+            return Value::Deploy(Deploy {
+                json: json!({ "Fn::GetStackOutput": args }),
+                shape: DeployShape::Scalar,
+                origin: span,
+                what,
+            });
+        }
         let export = export_name(&producer, &field.node);
         if !f.imports.contains(&export) {
             f.imports.push(export.clone());
         }
         let import = json!({"Fn::ImportValue": export});
-        let is_list = matches!(value, Value::List(_))
-            || matches!(&value, Value::Deploy(d) if d.shape == DeployShape::List);
-        let what = format!("the import of `{stack}.{}`", field.node);
         if is_list {
             Value::Deploy(Deploy {
                 json: json!({"Fn::Split": [",", import]}),
@@ -437,6 +496,82 @@ impl Expander<'_> {
                 what,
             })
         }
+    }
+
+    /// `network["us-east-2"]`: the stack in another region of this environment.
+    pub(super) fn stack_in(
+        &mut self,
+        f: &Frame,
+        b: &Body,
+        target: StackTarget,
+        index: Value,
+        span: Span,
+    ) -> Value {
+        let Some(env) = f.env else {
+            return Value::Error;
+        };
+        let name = match index {
+            Value::Str(s) => s,
+            Value::Error => return Value::Error,
+            other => {
+                let d = match other.deploy_part() {
+                    Some(dp) => Diagnostic::error(
+                        Code::DeployTime,
+                        span,
+                        "a stack's region must be known at compile time",
+                    )
+                    .with_label("only known at deploy time")
+                    .with_secondary(dp.origin, format!("{} comes from here", dp.what)),
+                    None => Diagnostic::error(
+                        Code::TypeMismatch,
+                        span,
+                        format!("a stack is indexed by a region, found {}", other.describe()),
+                    )
+                    .with_label("expected a region such as \"us-east-2\""),
+                };
+                self.error(b, d);
+                return Value::Error;
+            }
+        };
+        if env.regions.contains(&name) {
+            let region = (name != f.region).then_some(name);
+            return Value::Stack(StackTarget { region, ..target });
+        }
+        let other_env = self.checked.envs.iter().any(|e| e.name.node == name);
+        let d = if other_env {
+            Diagnostic::error(
+                Code::OutsideEnvironment,
+                span,
+                format!(
+                    "`{name}` is an environment: a stack reads only the stacks of its own environment",
+                ),
+            )
+            .with_label("a stack is indexed by one of its environment's regions")
+            .with_note("environments deploy separately, often to other accounts, and in their own pipeline stages; a reference would tie their deploys together")
+            .with_help("pass the value in as a `param` or an environment field, or publish it to SSM in that environment and read it with `ssm_param(\"/name\")`")
+        } else if regions::is_region(&name) {
+            Diagnostic::error(
+                Code::OutsideEnvironment,
+                span,
+                format!("environment `{}` does not deploy to {name}", env.name),
+            )
+            .with_label("not one of this environment's regions")
+            .with_help(format!(
+                "`{}` deploys to {}; add {name} to its `regions`, or read a stack in one of them",
+                env.name,
+                env.regions.join(", ")
+            ))
+        } else {
+            Diagnostic::error(
+                Code::BadRegion,
+                span,
+                format!("`{name}` is not a region of environment `{}`", env.name),
+            )
+            .with_label("unknown region")
+            .with_suggestion(&name, env.regions.iter().map(String::as_str))
+        };
+        self.error(b, d);
+        Value::Error
     }
 
     pub(super) fn index(&mut self, b: &Body, v: Value, i: Value, span: Span) -> Value {

@@ -72,6 +72,8 @@ struct Frame<'e> {
     resources: Map<String, CfnResource>,
     depends_on: Vec<Dependency>,
     imports: Vec<String>,
+    /// `exports = [...]`: output names to export whether imported or not.
+    exports: Vec<(String, Span)>,
     /// Component instances and resources made so far; expansion stops past
     /// [`MAX_EXPANSION_WORK`] instead of growing without bound.
     work: usize,
@@ -94,6 +96,9 @@ struct Body {
     depth: usize,
     /// Where this component instance was created, for labels on errors inside it.
     call_site: Option<(Span, String)>,
+    /// The stack-level component instance this body belongs to: (instance name,
+    /// component name); `None` in a stack's own body.
+    top: Option<(String, String)>,
 }
 
 impl<'e> Frame<'e> {
@@ -105,6 +110,7 @@ impl<'e> Frame<'e> {
             resources: Map::default(),
             depends_on: Vec::new(),
             imports: Vec::new(),
+            exports: Vec::new(),
             work: 0,
         }
     }
@@ -128,6 +134,7 @@ impl Body {
             keyed: Map::default(),
             depth,
             call_site,
+            top: None,
         }
     }
 
@@ -238,32 +245,39 @@ impl<'a> Expander<'a> {
 
     fn report_cycle(&mut self, key: &InstanceKey, via: Option<Via>) {
         let start = self.chain.iter().position(|(k, _)| k == key).unwrap_or(0);
-        let mut names: Vec<&str> = self.chain[start..]
-            .iter()
-            .map(|(k, _)| k.2.as_str())
-            .collect();
-        names.push(&key.2);
+        let cycle: Vec<&InstanceKey> = self.chain[start..].iter().map(|(k, _)| k).collect();
+        // Regions are named only when the cycle crosses regions.
+        let regional = cycle.iter().any(|k| k.1 != key.1);
+        let name = |k: &InstanceKey| {
+            if regional {
+                format!("{} ({})", k.2, k.1)
+            } else {
+                k.2.clone()
+            }
+        };
+        let mut names: Vec<String> = cycle.iter().map(|k| name(k)).collect();
+        names.push(name(key));
+        let place = if regional {
+            format!("in environment `{}`", key.0)
+        } else {
+            format!("in {} {}", key.0, key.1)
+        };
         let span = via.map_or_else(|| self.checked.stacks[&key.2].name.span, |v| v.span);
         let verb = via.map_or("reads", |v| v.verb);
+        let last = self.chain.last().map(|c| name(&c.0)).unwrap_or_default();
         let mut d = Diagnostic::error(
             Code::StackCycle,
             span,
             format!(
-                "stacks depend on each other in a cycle: {} (in {} {})",
+                "stacks depend on each other in a cycle: {} ({place})",
                 names.join(" → "),
-                key.0,
-                key.1
             ),
         )
-        .with_label(format!(
-            "`{}` {verb} `{}` here",
-            self.chain.last().map_or("", |c| c.0 .2.as_str()),
-            key.2
-        ));
+        .with_label(format!("`{last}` {verb} `{}` here", name(key)));
         for (i, (k, v)) in self.chain.iter().enumerate().skip(start + 1) {
             if let Some(v) = v {
-                let from = &self.chain[i - 1].0 .2;
-                d = d.with_secondary(v.span, format!("`{from}` {} `{}` here", v.verb, k.2));
+                let from = name(&self.chain[i - 1].0);
+                d = d.with_secondary(v.span, format!("`{from}` {} `{}` here", v.verb, name(k)));
             }
         }
         self.diags
@@ -322,6 +336,26 @@ impl<'a> Expander<'a> {
                 );
             }
         }
+        let mut kept_exports = Vec::new();
+        for (name, span) in &frame.exports {
+            if outputs.contains_key(name) {
+                if !kept_exports.contains(name) {
+                    kept_exports.push(name.clone());
+                }
+            } else if !body.outputs.contains_key(name) {
+                let d = Diagnostic::error(
+                    Code::UnknownOutput,
+                    *span,
+                    format!("`exports` names `{name}`, which is not an output of stack `{stack}`"),
+                )
+                .with_label("unknown output")
+                .with_suggestion(name, body.outputs.keys().map(String::as_str))
+                .with_help(
+                    "an export needs its output: keep `output name = ...` while it is exported",
+                );
+                self.error(&body, d);
+            }
+        }
         let inst = StackInstance {
             env: env.name.clone(),
             account: env.account.clone(),
@@ -337,6 +371,7 @@ impl<'a> Expander<'a> {
             outputs,
             depends_on: frame.depends_on,
             imports: frame.imports,
+            kept_exports,
             span: decl.name.span,
         };
         Some((inst, body.outputs))
@@ -438,6 +473,9 @@ impl<'a> Expander<'a> {
             (e, r, s)
         };
         let mut instances = std::mem::take(&mut self.instances);
+        // A read from another region evaluates that region's stack even when
+        // `--region` leaves it out: it is needed for the value, not built.
+        instances.retain(|i| order(i).1 != usize::MAX);
         instances.sort_by_key(order);
         // Exports are decided after every importer has run.
         let imported: std::collections::BTreeSet<String> = instances
@@ -448,7 +486,7 @@ impl<'a> Expander<'a> {
             let prefix = inst.stack_name.clone();
             for (name, out) in inst.outputs.iter_mut() {
                 let export = export_name(&prefix, name);
-                if imported.contains(&export) {
+                if imported.contains(&export) || inst.kept_exports.contains(name) {
                     out.export = Some(export);
                 }
             }

@@ -143,48 +143,88 @@ impl Expander<'_> {
                     b.scopes.pop();
                 }
             }
-            Statement::Assign { name, value } => {
-                if stack_top && name.node == "depends_on" {
-                    let v = self.expr(f, b, value);
-                    let items = match v {
-                        Value::List(xs) => xs,
-                        other => vec![other],
-                    };
-                    for item in items {
-                        match item {
-                            Value::Stack(s) => {
-                                if let Some(env) = f.env {
-                                    self.instance_via(
-                                        env,
-                                        &f.region.clone(),
-                                        &s,
-                                        Some(Via {
-                                            span: value.span,
-                                            verb: "depends on",
-                                        }),
-                                    );
-                                }
-                                f.depends_on.push(Dependency {
-                                    stack: s,
-                                    kind: DependencyKind::Explicit,
-                                    span: value.span,
-                                });
-                            }
-                            Value::Error => {}
-                            other => {
-                                let d = Diagnostic::error(
-                                    Code::TypeMismatch,
-                                    value.span,
-                                    format!(
-                                        "`depends_on` lists stacks, found {}",
-                                        other.describe()
-                                    ),
-                                )
-                                .with_label("expected stack names");
-                                self.error(b, d);
-                            }
-                        }
+            Statement::Assign { name, value } if stack_top => match name.node.as_str() {
+                "depends_on" => self.stack_depends_on(f, b, value),
+                "exports" => self.stack_exports(f, b, value),
+                _ => {}
+            },
+            Statement::Assign { .. } => {}
+        }
+    }
+
+    /// `depends_on = [network, storage["eu-west-1"]]` at a stack's top level.
+    fn stack_depends_on(&mut self, f: &mut Frame, b: &mut Body, value: &Expr) {
+        let items = match self.expr(f, b, value) {
+            Value::List(xs) => xs,
+            other => vec![other],
+        };
+        for item in items {
+            match item {
+                Value::Stack(target) => {
+                    let Some(env) = f.env else { continue };
+                    let region = target.region.clone().unwrap_or_else(|| f.region.clone());
+                    if target.name == f.stack && region == f.region {
+                        let d = Diagnostic::error(
+                            Code::StackCycle,
+                            value.span,
+                            format!("stack `{}` depends on itself", target.name),
+                        )
+                        .with_label("self-reference");
+                        self.error(b, d);
+                        continue;
                     }
+                    self.instance_via(
+                        env,
+                        &region,
+                        &target.name,
+                        Some(Via {
+                            span: value.span,
+                            verb: "depends on",
+                        }),
+                    );
+                    f.depends_on.push(Dependency {
+                        stack: target.name,
+                        region,
+                        kind: DependencyKind::Explicit,
+                        span: value.span,
+                    });
+                }
+                Value::Error => {}
+                other => {
+                    let d = Diagnostic::error(
+                        Code::TypeMismatch,
+                        value.span,
+                        format!("`depends_on` lists stacks, found {}", other.describe()),
+                    )
+                    .with_label("expected stack names");
+                    self.error(b, d);
+                }
+            }
+        }
+    }
+
+    /// `exports = ["vpc_id"]`: outputs exported even when no stack of this program
+    /// imports them (for a two-step removal, or for stacks outside this program).
+    fn stack_exports(&mut self, f: &mut Frame, b: &mut Body, value: &Expr) {
+        let items = match self.expr(f, b, value) {
+            Value::List(xs) => xs,
+            other => vec![other],
+        };
+        for item in items {
+            match item {
+                Value::Str(s) => f.exports.push((s, value.span)),
+                Value::Error => {}
+                other => {
+                    let d = Diagnostic::error(
+                        Code::TypeMismatch,
+                        value.span,
+                        format!(
+                            "`exports` lists output names as strings, found {}",
+                            other.describe()
+                        ),
+                    )
+                    .with_label("expected output names, such as [\"vpc_id\"]");
+                    self.error(b, d);
                 }
             }
         }
@@ -317,6 +357,11 @@ impl Expander<'_> {
             format!("{}{}", b.prefix, pascal_case(instance)),
             b.depth + 1,
             Some((span, comp.name.node.clone())),
+        );
+        callee.top = Some(
+            b.top
+                .clone()
+                .unwrap_or_else(|| (instance.to_string(), comp.name.node.clone())),
         );
         for p in &comp.params {
             let (value, vspan, passed) = match given.shift_remove(p.name.node.as_str()) {
@@ -485,14 +530,16 @@ impl Expander<'_> {
         for d in built.diags {
             self.error(b, d);
         }
-        if let Some(res) = built.resource {
-            if refers_to(&res, &rr.logical_id) {
+        if let Some(mut res) = built.resource {
+            res.component = b.top.clone();
+            if let Some(own) = res.refs.iter().find(|d| d.target == rr.logical_id) {
                 let d = Diagnostic::error(
                     Code::StackCycle,
-                    r.name.span,
+                    own.span,
                     format!("resource `{}` refers to itself", rr.name),
                 )
-                .with_label("its properties or `depends_on` name this resource")
+                .with_label(format!("`{}` names `{}` here", rr.name, rr.name))
+                .with_secondary(r.name.span, "the resource")
                 .with_help("CloudFormation cannot create a resource that depends on itself");
                 self.error(b, d);
                 return;
@@ -500,36 +547,4 @@ impl Expander<'_> {
             f.resources.insert(rr.logical_id.clone(), res);
         }
     }
-}
-
-/// Whether a resource's `DependsOn` or properties reference `logical_id` (Ref, GetAtt or
-/// a `${Id}` / `${Id.Attr}` inside Fn::Sub).
-fn refers_to(res: &crate::expand::CfnResource, logical_id: &str) -> bool {
-    fn walk(j: &serde_json::Value, id: &str) -> bool {
-        match j {
-            serde_json::Value::Object(o) => o.iter().any(|(key, v)| {
-                let direct = match (key.as_str(), v) {
-                    ("Ref", serde_json::Value::String(r)) => r == id,
-                    ("Fn::GetAtt", serde_json::Value::Array(a)) => {
-                        a.first().and_then(|x| x.as_str()) == Some(id)
-                    }
-                    ("Fn::Sub", serde_json::Value::String(t)) => sub_mentions(t, id),
-                    _ => false,
-                };
-                direct || walk(v, id)
-            }),
-            serde_json::Value::Array(a) => a.iter().any(|v| walk(v, id)),
-            _ => false,
-        }
-    }
-    /// `${id}` or `${id.Attribute}` in a `Fn::Sub` template.
-    fn sub_mentions(template: &str, id: &str) -> bool {
-        template.match_indices("${").any(|(at, _)| {
-            template[at + 2..]
-                .strip_prefix(id)
-                .is_some_and(|rest| rest.starts_with(['}', '.']))
-        })
-    }
-    res.depends_on.iter().any(|d| d == logical_id)
-        || res.properties.values().any(|v| walk(v, logical_id))
 }

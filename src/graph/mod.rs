@@ -1,0 +1,276 @@
+//! The deploy graph, on two levels (petgraph):
+//!
+//! - stack instances (environment, region, stack), with an edge for every output one
+//!   reads from another and every `depends_on`;
+//! - the resources of each template, with an edge for every `Ref`, `Fn::GetAtt`,
+//!   `Fn::Sub` variable and `DependsOn`.
+//!
+//! Edges point the way values flow and deploys go: from what must exist first to what
+//! needs it. Each carries the kind and the source span of the reference that made it.
+//! Cycles at either level become diagnostics that label every hop; the stack level
+//! also gives the deploy waves, groups of instances that can deploy in parallel.
+
+mod cycles;
+mod exports;
+
+use std::collections::HashMap;
+
+use petgraph::algo::toposort;
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
+use petgraph::Direction;
+
+use crate::codes::Code;
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::expand::{DependencyKind, Expanded, RefKind, StackInstance};
+use crate::span::Span;
+
+pub use cycles::find_cycles;
+pub use exports::check_export_removal;
+
+/// Builds the stack graph and checks both levels for cycles; `None` when there is one.
+pub fn check(ex: &Expanded, diags: &mut Diagnostics) -> Option<StackGraph> {
+    let stacks = StackGraph::new(&ex.stacks);
+    let mut found = Diagnostics::default();
+    stacks.check(&ex.stacks, &mut found);
+    for inst in &ex.stacks {
+        ResourceGraph::new(inst).check(inst, &mut found);
+    }
+    let ok = !found.has_errors();
+    diags.extend(found);
+    ok.then_some(stacks)
+}
+
+/// `env/region/stack`: how the manifest, the graph views and the pipeline name an
+/// instance.
+pub fn instance_id(inst: &StackInstance) -> String {
+    format!("{}/{}/{}", inst.env, inst.region, inst.stack)
+}
+
+/// Why one stack instance needs another first.
+#[derive(Clone, Debug)]
+pub struct StackEdge {
+    pub kind: DependencyKind,
+    pub span: Span,
+}
+
+/// The stack instances of one build; node weights index [`crate::expand::Expanded::stacks`].
+pub struct StackGraph {
+    pub graph: DiGraph<usize, StackEdge>,
+    /// Each instance's wave, 1-based: one more than the latest wave it depends on.
+    /// Empty when the graph has a cycle.
+    wave: Vec<usize>,
+}
+
+impl StackGraph {
+    /// Dependencies on instances outside `stacks` (left out by `--region`) are not
+    /// edges: those deploy on their own.
+    pub fn new(stacks: &[StackInstance]) -> StackGraph {
+        let mut graph = DiGraph::with_capacity(stacks.len(), stacks.len());
+        let mut index: HashMap<(&str, &str, &str), NodeIndex> = HashMap::new();
+        for (i, inst) in stacks.iter().enumerate() {
+            let node = graph.add_node(i);
+            index.insert((&inst.env, &inst.region, &inst.stack), node);
+        }
+        for (i, inst) in stacks.iter().enumerate() {
+            for d in &inst.depends_on {
+                if let Some(&from) = index.get(&(&*inst.env, &*d.region, &*d.stack)) {
+                    let edge = StackEdge {
+                        kind: d.kind.clone(),
+                        span: d.span,
+                    };
+                    graph.add_edge(from, NodeIndex::new(i), edge);
+                }
+            }
+        }
+        let wave = waves(&graph);
+        StackGraph { graph, wave }
+    }
+
+    /// The wave of instance `i` (1-based), when the graph has no cycle.
+    pub fn wave(&self, i: usize) -> Option<usize> {
+        self.wave.get(i).copied()
+    }
+
+    /// The instances of each wave, in build order.
+    pub fn waves(&self) -> Vec<Vec<usize>> {
+        let mut out: Vec<Vec<usize>> = Vec::new();
+        for (i, &w) in self.wave.iter().enumerate() {
+            if out.len() < w {
+                out.resize_with(w, Vec::new);
+            }
+            out[w - 1].push(i);
+        }
+        out
+    }
+
+    /// The instances `i` depends on, each once, in build order.
+    pub fn dependencies(&self, i: usize) -> Vec<usize> {
+        let mut deps: Vec<usize> = self
+            .graph
+            .edges_directed(NodeIndex::new(i), Direction::Incoming)
+            .map(|e| self.graph[e.source()])
+            .collect();
+        deps.sort_unstable();
+        deps.dedup();
+        deps
+    }
+
+    /// One diagnostic per cycle, each hop labelled at its reference.
+    pub fn check(&self, stacks: &[StackInstance], diags: &mut Diagnostics) {
+        for cycle in find_cycles(&self.graph) {
+            // Edges run producer -> consumer; a person reads "consumer reads producer".
+            let hops: Vec<Hop> = cycle
+                .iter()
+                .rev()
+                .map(|&e| {
+                    let (from, to) = self.graph.edge_endpoints(e).expect("edge of the graph");
+                    let edge = &self.graph[e];
+                    Hop {
+                        from: stack_label(stacks, self.graph[to], self.graph[from]),
+                        to: stack_label(stacks, self.graph[from], self.graph[to]),
+                        how: match &edge.kind {
+                            DependencyKind::Import { output } | DependencyKind::Read { output } => {
+                                format!("reads `{output}` of")
+                            }
+                            DependencyKind::Explicit => "depends on".into(),
+                        },
+                        span: edge.span,
+                    }
+                })
+                .collect();
+            let first = &stacks[self.graph[self.graph.edge_endpoints(cycle[0]).expect("edge").1]];
+            diags.push(cycle_diagnostic(
+                "stacks",
+                &hops,
+                &format!("in environment `{}`", first.env),
+                "move what both need into a third stack that both read, or read one of the values another way (a `param`, `ssm_param`)",
+            ));
+        }
+    }
+}
+
+/// `stack`, or `stack (region)` when the other end of the hop is in another region.
+fn stack_label(stacks: &[StackInstance], this: usize, other: usize) -> String {
+    let (a, b) = (&stacks[this], &stacks[other]);
+    if a.region == b.region {
+        a.stack.clone()
+    } else {
+        format!("{} ({})", a.stack, a.region)
+    }
+}
+
+/// Longest-path layering: wave 1 has no dependencies. Empty when there is a cycle.
+fn waves<N, E>(graph: &DiGraph<N, E>) -> Vec<usize> {
+    let Ok(order) = toposort(graph, None) else {
+        return Vec::new();
+    };
+    let mut wave = vec![1; graph.node_count()];
+    for node in order {
+        let w = graph
+            .neighbors_directed(node, Direction::Incoming)
+            .map(|p| wave[p.index()] + 1)
+            .max()
+            .unwrap_or(1);
+        wave[node.index()] = w;
+    }
+    wave
+}
+
+/// Why one resource needs another first.
+#[derive(Clone, Debug)]
+pub struct ResourceEdge<'a> {
+    pub kind: &'a RefKind,
+    pub span: Span,
+}
+
+/// The resources of one template; node weights are logical IDs.
+pub struct ResourceGraph<'a> {
+    pub graph: DiGraph<&'a str, ResourceEdge<'a>>,
+}
+
+impl<'a> ResourceGraph<'a> {
+    /// References to names that are not resources of the template (parameters,
+    /// pseudo parameters) are not edges.
+    pub fn new(inst: &'a StackInstance) -> ResourceGraph<'a> {
+        let mut graph = DiGraph::with_capacity(inst.resources.len(), inst.resources.len());
+        for id in inst.resources.keys() {
+            graph.add_node(id.as_str());
+        }
+        for (i, res) in inst.resources.values().enumerate() {
+            for r in &res.refs {
+                if let Some(j) = inst.resources.get_index_of(&r.target) {
+                    let edge = ResourceEdge {
+                        kind: &r.kind,
+                        span: r.span,
+                    };
+                    graph.add_edge(NodeIndex::new(j), NodeIndex::new(i), edge);
+                }
+            }
+        }
+        ResourceGraph { graph }
+    }
+
+    /// One diagnostic per cycle, each hop labelled at its reference.
+    pub fn check(&self, inst: &StackInstance, diags: &mut Diagnostics) {
+        for cycle in find_cycles(&self.graph) {
+            let hops: Vec<Hop> = cycle
+                .iter()
+                .rev()
+                .map(|&e| {
+                    let (from, to) = self.graph.edge_endpoints(e).expect("edge of the graph");
+                    let edge = &self.graph[e];
+                    Hop {
+                        from: self.graph[to].to_string(),
+                        to: self.graph[from].to_string(),
+                        how: match edge.kind {
+                            RefKind::Ref => "refers to".into(),
+                            RefKind::GetAtt(attr) => format!("reads `{attr}` of"),
+                            RefKind::Sub => "names (in `Fn::Sub`)".into(),
+                            RefKind::DependsOn => "depends on".into(),
+                        },
+                        span: edge.span,
+                    }
+                })
+                .collect();
+            diags.push(cycle_diagnostic(
+                "resources",
+                &hops,
+                &format!("in stack `{}`", inst.stack),
+                "CloudFormation cannot create any of them first: remove one reference, or move it into a resource of its own (security groups that admit each other: an `AWS::EC2::SecurityGroupIngress` for one of the rules)",
+            ));
+        }
+    }
+}
+
+/// One step of a cycle: `from` `how` `to`, written at `span`.
+struct Hop {
+    from: String,
+    to: String,
+    how: String,
+    span: Span,
+}
+
+/// "resources depend on each other in a cycle: A → B → A", with a label on each hop.
+fn cycle_diagnostic(what: &str, hops: &[Hop], place: &str, help: &str) -> Diagnostic {
+    let mut names: Vec<&str> = hops.iter().map(|h| h.from.as_str()).collect();
+    names.push(hops[0].from.as_str());
+    let message = if hops.len() == 1 {
+        format!("`{}` depends on itself ({place})", hops[0].from)
+    } else {
+        format!(
+            "{what} depend on each other in a cycle: {} ({place})",
+            names.join(" → ")
+        )
+    };
+    let label = |h: &Hop| format!("`{}` {} `{}` here", h.from, h.how, h.to);
+    let mut d =
+        Diagnostic::error(Code::StackCycle, hops[0].span, message).with_label(label(&hops[0]));
+    for h in &hops[1..] {
+        d = d.with_secondary(h.span, label(h));
+    }
+    d.with_help(help)
+}
+
+#[cfg(test)]
+mod tests;
