@@ -16,7 +16,7 @@ mod exports;
 use std::collections::HashMap;
 
 use petgraph::algo::toposort;
-use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
@@ -119,27 +119,27 @@ impl StackGraph {
     /// One diagnostic per cycle, each hop labelled at its reference.
     pub fn check(&self, stacks: &[StackInstance], diags: &mut Diagnostics) {
         for cycle in find_cycles(&self.graph) {
-            // Edges run producer -> consumer; a person reads "consumer reads producer".
-            let hops: Vec<Hop> = cycle
-                .iter()
-                .rev()
-                .map(|&e| {
-                    let (from, to) = self.graph.edge_endpoints(e).expect("edge of the graph");
-                    let edge = &self.graph[e];
-                    Hop {
-                        from: stack_label(stacks, self.graph[to], self.graph[from]),
-                        to: stack_label(stacks, self.graph[from], self.graph[to]),
-                        how: match &edge.kind {
-                            DependencyKind::Import { output } | DependencyKind::Read { output } => {
-                                format!("reads `{output}` of")
-                            }
-                            DependencyKind::Explicit => "depends on".into(),
-                        },
-                        span: edge.span,
-                    }
-                })
-                .collect();
-            let first = &stacks[self.graph[self.graph.edge_endpoints(cycle[0]).expect("edge").1]];
+            let hops = hops(&self.graph, &cycle, |e| {
+                let (from, to) = (self.graph[e.from], self.graph[e.to]);
+                Hop {
+                    from: stack_label(stacks, to, from),
+                    to: stack_label(stacks, from, to),
+                    how: match &e.weight.kind {
+                        DependencyKind::Import { output } | DependencyKind::Read { output } => {
+                            format!("reads `{output}` of")
+                        }
+                        DependencyKind::Explicit => "depends on".into(),
+                    },
+                    span: e.weight.span,
+                }
+            });
+            let Some(first) = self
+                .graph
+                .edge_endpoints(cycle[0])
+                .map(|(_, to)| &stacks[self.graph[to]])
+            else {
+                continue;
+            };
             diags.push(cycle_diagnostic(
                 "stacks",
                 &hops,
@@ -214,25 +214,17 @@ impl<'a> ResourceGraph<'a> {
     /// One diagnostic per cycle, each hop labelled at its reference.
     pub fn check(&self, inst: &StackInstance, diags: &mut Diagnostics) {
         for cycle in find_cycles(&self.graph) {
-            let hops: Vec<Hop> = cycle
-                .iter()
-                .rev()
-                .map(|&e| {
-                    let (from, to) = self.graph.edge_endpoints(e).expect("edge of the graph");
-                    let edge = &self.graph[e];
-                    Hop {
-                        from: self.graph[to].to_string(),
-                        to: self.graph[from].to_string(),
-                        how: match edge.kind {
-                            RefKind::Ref => "refers to".into(),
-                            RefKind::GetAtt(attr) => format!("reads `{attr}` of"),
-                            RefKind::Sub => "names (in `Fn::Sub`)".into(),
-                            RefKind::DependsOn => "depends on".into(),
-                        },
-                        span: edge.span,
-                    }
-                })
-                .collect();
+            let hops = hops(&self.graph, &cycle, |e| Hop {
+                from: self.graph[e.to].to_string(),
+                to: self.graph[e.from].to_string(),
+                how: match e.weight.kind {
+                    RefKind::Ref => "refers to".into(),
+                    RefKind::GetAtt(attr) => format!("reads `{attr}` of"),
+                    RefKind::Sub => "names (in `Fn::Sub`)".into(),
+                    RefKind::DependsOn => "depends on".into(),
+                },
+                span: e.weight.span,
+            });
             diags.push(cycle_diagnostic(
                 "resources",
                 &hops,
@@ -241,6 +233,34 @@ impl<'a> ResourceGraph<'a> {
             ));
         }
     }
+}
+
+/// An edge of a cycle, as `hops` hands it to its caller.
+struct CycleEdge<'g, E> {
+    from: NodeIndex,
+    to: NodeIndex,
+    weight: &'g E,
+}
+
+/// The hops of a cycle in reading order. Edges run from what deploys first to what
+/// needs it, so a person reads them backwards: "compute reads network".
+fn hops<N, E>(
+    graph: &DiGraph<N, E>,
+    cycle: &[EdgeIndex],
+    hop: impl Fn(CycleEdge<E>) -> Hop,
+) -> Vec<Hop> {
+    cycle
+        .iter()
+        .rev()
+        .filter_map(|&e| {
+            let (from, to) = graph.edge_endpoints(e)?;
+            Some(hop(CycleEdge {
+                from,
+                to,
+                weight: &graph[e],
+            }))
+        })
+        .collect()
 }
 
 /// One step of a cycle: `from` `how` `to`, written at `span`.

@@ -154,11 +154,7 @@ impl Expander<'_> {
 
     /// `depends_on = [network, storage["eu-west-1"]]` at a stack's top level.
     fn stack_depends_on(&mut self, f: &mut Frame, b: &mut Body, value: &Expr) {
-        let items = match self.expr(f, b, value) {
-            Value::List(xs) => xs,
-            other => vec![other],
-        };
-        for item in items {
+        for item in self.option_items(f, b, value) {
             match item {
                 Value::Stack(target) => {
                     let Some(env) = f.env else { continue };
@@ -190,15 +186,7 @@ impl Expander<'_> {
                     });
                 }
                 Value::Error => {}
-                other => {
-                    let d = Diagnostic::error(
-                        Code::TypeMismatch,
-                        value.span,
-                        format!("`depends_on` lists stacks, found {}", other.describe()),
-                    )
-                    .with_label("expected stack names");
-                    self.error(b, d);
-                }
+                other => self.wrong_item(b, "depends_on", "stacks", value.span, &other),
             }
         }
     }
@@ -206,28 +194,33 @@ impl Expander<'_> {
     /// `exports = ["vpc_id"]`: outputs exported even when no stack of this program
     /// imports them (for a two-step removal, or for stacks outside this program).
     fn stack_exports(&mut self, f: &mut Frame, b: &mut Body, value: &Expr) {
-        let items = match self.expr(f, b, value) {
-            Value::List(xs) => xs,
-            other => vec![other],
-        };
-        for item in items {
+        for item in self.option_items(f, b, value) {
             match item {
                 Value::Str(s) => f.exports.push((s, value.span)),
                 Value::Error => {}
                 other => {
-                    let d = Diagnostic::error(
-                        Code::TypeMismatch,
-                        value.span,
-                        format!(
-                            "`exports` lists output names as strings, found {}",
-                            other.describe()
-                        ),
-                    )
-                    .with_label("expected output names, such as [\"vpc_id\"]");
-                    self.error(b, d);
+                    self.wrong_item(b, "exports", "output names as strings", value.span, &other)
                 }
             }
         }
+    }
+
+    /// A stack option's items: the elements of a list, or the one value.
+    fn option_items(&mut self, f: &mut Frame, b: &mut Body, value: &Expr) -> Vec<Value> {
+        match self.expr(f, b, value) {
+            Value::List(xs) => xs,
+            other => vec![other],
+        }
+    }
+
+    fn wrong_item(&mut self, b: &Body, option: &str, expected: &str, span: Span, found: &Value) {
+        let d = Diagnostic::error(
+            Code::TypeMismatch,
+            span,
+            format!("`{option}` lists {expected}, found {}", found.describe()),
+        )
+        .with_label(format!("expected {expected}"));
+        self.error(b, d);
     }
 
     pub(super) fn callee_component(&self, b: &Body, callee: &Expr) -> Option<usize> {
