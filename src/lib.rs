@@ -62,31 +62,99 @@ pub fn compile(
     options: &Options,
     mode: Mode,
 ) -> Compilation {
-    let (parsed, mut diags) = resolve::load(root_name, root_text, loader);
-    if diags.has_errors() {
-        return done(parsed.sources, diags, None);
-    }
-    let (checked, resolve_diags) = resolve::resolve(parsed);
-    diags.extend(resolve_diags);
-    if diags.has_errors() {
-        return done(checked.sources, diags, None);
-    }
-    let (expanded, expand_diags) = expand::expand(&checked, options);
-    diags.extend(expand_diags);
-    let Some(expanded) = expanded else {
-        return done(checked.sources, diags, None);
-    };
-    let Some(stack_graph) = graph::check(&expanded, &mut diags) else {
-        return done(checked.sources, diags, None);
+    let (sources, mut diags, program) = analyze(root_name, root_text, loader, options);
+    let Some((expanded, stack_graph)) = program else {
+        return done(sources, diags, None);
     };
     if let (Some(previous), false) = (&options.previous_manifest, options.allow_export_removal) {
         graph::check_export_removal(previous, &expanded, &mut diags);
     }
     let files = emit_files(&expanded, &stack_graph, &mut diags);
     if diags.has_errors() || mode == Mode::Check {
-        return done(checked.sources, diags, None);
+        return done(sources, diags, None);
     }
-    done(checked.sources, diags, Some(files))
+    done(sources, diags, Some(files))
+}
+
+/// How `sleuthc graph` prints the graph.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
+    Json,
+    /// The deploy waves, for a person.
+    Order,
+}
+
+/// Compiles the program up to its deploy graph and renders the requested view; the
+/// one output file is the rendering (`graph.dot`, `graph.mmd`, `graph.json`,
+/// `order.txt`).
+pub fn graph_view(
+    root_name: &str,
+    root_text: String,
+    loader: &dyn SourceLoader,
+    options: &Options,
+    request: &graph::view::Request,
+    format: GraphFormat,
+) -> Compilation {
+    let (sources, diags, program) = analyze(root_name, root_text, loader, options);
+    let Some((expanded, stack_graph)) = program else {
+        return done(sources, diags, None);
+    };
+    let (path, contents) = match format {
+        GraphFormat::Order => {
+            let stacks = graph::view::Request {
+                level: graph::view::Level::Stacks,
+                ..request.clone()
+            };
+            let view = graph::view::view(&expanded, &stack_graph, &stacks);
+            let text = graph::view::order_text(&expanded, &stack_graph, &view);
+            ("order.txt", text)
+        }
+        _ => {
+            let view = graph::view::view(&expanded, &stack_graph, request);
+            match format {
+                GraphFormat::Dot => ("graph.dot", emit::dot::render(&view)),
+                GraphFormat::Mermaid => ("graph.mmd", emit::mermaid::render(&view)),
+                _ => ("graph.json", emit::to_json(&view)),
+            }
+        }
+    };
+    let file = OutputFile {
+        path: path.into(),
+        contents,
+    };
+    done(sources, diags, Some(vec![file]))
+}
+
+/// Every phase up to the checked deploy graph; the program when there were no errors.
+#[allow(clippy::type_complexity)]
+fn analyze(
+    root_name: &str,
+    root_text: String,
+    loader: &dyn SourceLoader,
+    options: &Options,
+) -> (
+    SourceMap,
+    Diagnostics,
+    Option<(expand::Expanded, graph::StackGraph)>,
+) {
+    let (parsed, mut diags) = resolve::load(root_name, root_text, loader);
+    if diags.has_errors() {
+        return (parsed.sources, diags, None);
+    }
+    let (checked, resolve_diags) = resolve::resolve(parsed);
+    diags.extend(resolve_diags);
+    if diags.has_errors() {
+        return (checked.sources, diags, None);
+    }
+    let (expanded, expand_diags) = expand::expand(&checked, options);
+    diags.extend(expand_diags);
+    let Some(expanded) = expanded else {
+        return (checked.sources, diags, None);
+    };
+    let stack_graph = graph::check(&expanded, &mut diags);
+    (checked.sources, diags, stack_graph.map(|g| (expanded, g)))
 }
 
 fn done(sources: SourceMap, diags: Diagnostics, files: Option<Vec<OutputFile>>) -> Compilation {

@@ -12,7 +12,7 @@ use sleuthc::diagnostics::{render_human, render_json, Diagnostic};
 use sleuthc::emit::OutputFile;
 use sleuthc::source::{LoadError, Origin, SourceLoader, SourceMap};
 use sleuthc::span::Span;
-use sleuthc::{compile, Compilation, Mode, Options};
+use sleuthc::{compile, Compilation, GraphFormat, Mode, Options};
 
 #[derive(Parser)]
 #[command(
@@ -44,6 +44,25 @@ enum Command {
         #[command(flatten)]
         input: Input,
     },
+    /// Print the dependency graph: stack instances (with deploy waves) or resources.
+    Graph {
+        #[command(flatten)]
+        input: Input,
+        /// Which level: stack instances, or the resources of each template.
+        #[arg(long, value_enum, default_value_t = ViewArg::Stacks)]
+        view: ViewArg,
+        /// dot (Graphviz), mermaid (renders on GitHub), json, or order (the deploy
+        /// waves, for a person).
+        #[arg(long, value_enum, default_value_t = FormatArg::Dot)]
+        format: FormatArg,
+        /// Only these stacks (repeatable).
+        #[arg(long = "stack", value_name = "STACK")]
+        stacks: Vec<String>,
+        /// In the resources view, one node per resource instead of one per
+        /// component instance.
+        #[arg(long)]
+        all_resources: bool,
+    },
     /// Explain a diagnostic code, e.g. `sleuthc explain E0207`.
     Explain {
         /// The code, such as E0207.
@@ -70,6 +89,20 @@ struct Input {
     /// When to colour diagnostics (NO_COLOR is honoured in `auto`).
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ViewArg {
+    Stacks,
+    Resources,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Dot,
+    Mermaid,
+    Json,
+    Order,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -135,6 +168,48 @@ fn run(cli: Cli) -> ExitCode {
                 ExitCode::from(EXIT_DIAGNOSTICS)
             } else {
                 ExitCode::SUCCESS
+            }
+        }
+        Command::Graph {
+            input,
+            view,
+            format,
+            stacks,
+            all_resources,
+        } => {
+            let request = sleuthc::graph::view::Request {
+                level: match view {
+                    ViewArg::Stacks => sleuthc::graph::view::Level::Stacks,
+                    ViewArg::Resources => sleuthc::graph::view::Level::Resources,
+                },
+                // --env and --region already select what is expanded.
+                envs: Vec::new(),
+                regions: Vec::new(),
+                stacks,
+                all_resources,
+            };
+            let format = match format {
+                FormatArg::Dot => GraphFormat::Dot,
+                FormatArg::Mermaid => GraphFormat::Mermaid,
+                FormatArg::Json => GraphFormat::Json,
+                FormatArg::Order => GraphFormat::Order,
+            };
+            let Some(c) = read_and(&input, |name, text, options| {
+                sleuthc::graph_view(name, text, &FsLoader, options, &request, format)
+            }) else {
+                return ExitCode::from(EXIT_IO);
+            };
+            report(&c, &input);
+            match c.files.as_deref() {
+                Some([file]) => {
+                    use std::io::Write as _;
+                    let mut out = std::io::stdout().lock();
+                    if out.write_all(file.contents.as_bytes()).is_err() {
+                        return ExitCode::from(EXIT_IO);
+                    }
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::from(EXIT_DIAGNOSTICS),
             }
         }
         Command::Build {
@@ -220,17 +295,32 @@ fn compile_input(
     previous: Option<&Path>,
     allow_export_removal: bool,
 ) -> Option<Compilation> {
+    read_and(input, |name, text, options| {
+        let options = Options {
+            previous_manifest: previous
+                .and_then(|dir| std::fs::read_to_string(dir.join("manifest.json")).ok()),
+            allow_export_removal,
+            ..options.clone()
+        };
+        compile(name, text, &FsLoader, &options, mode)
+    })
+}
+
+/// Reads the root file and runs `then` on it with the command line's options. `None`
+/// after printing an I/O error; invalid UTF-8 becomes a diagnostic.
+fn read_and(
+    input: &Input,
+    then: impl FnOnce(&str, String, &Options) -> Compilation,
+) -> Option<Compilation> {
     let name = input.file.to_string_lossy().into_owned();
     let options = Options {
         envs: input.envs.clone(),
         regions: input.regions.clone(),
         params: input.params.clone(),
-        previous_manifest: previous
-            .and_then(|dir| std::fs::read_to_string(dir.join("manifest.json")).ok()),
-        allow_export_removal,
+        ..Options::default()
     };
     match read_source(&input.file) {
-        Ok(text) => Some(compile(&name, text, &FsLoader, &options, mode)),
+        Ok(text) => Some(then(&name, text, &options)),
         Err(ReadError::Io(reason)) => {
             eprintln!("error: cannot read {name}: {reason}");
             None

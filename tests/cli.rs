@@ -301,3 +301,106 @@ fn a_byte_order_mark_is_ignored() {
     let o = sleuthc(&["check", f.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+#[test]
+fn graph_prints_to_stdout_in_every_format() {
+    let file = "examples/tablesleuth/envs.sleuth";
+    for format in ["dot", "mermaid", "json", "order"] {
+        let o = sleuthc(&["graph", file, "--format", format]);
+        assert_eq!(o.status.code(), Some(0), "{format}: {}", stderr(&o));
+        assert!(o.stderr.is_empty(), "{format}: nothing on stderr");
+        let text = String::from_utf8(o.stdout).expect("UTF-8");
+        let first = text.lines().next().unwrap_or_default();
+        match format {
+            "dot" => assert!(first.starts_with("digraph "), "{first}"),
+            "mermaid" => assert_eq!(first, "flowchart LR"),
+            "json" => {
+                let v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+                assert_eq!(v["graph_version"], 1);
+            }
+            _ => assert_eq!(first, "wave 1"),
+        }
+    }
+    // Filters narrow it down; an error in the program is reported, with no graph.
+    let o = sleuthc(&[
+        "graph",
+        file,
+        "--env",
+        "prod",
+        "--region",
+        "eu-west-1",
+        "--stack",
+        "compute",
+        "--view",
+        "resources",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let clusters = v["clusters"].as_array().expect("clusters");
+    assert_eq!(clusters.len(), 1);
+    assert_eq!(clusters[0]["id"], "prod/eu-west-1");
+    let dir = tmp("graph-error");
+    let bad = dir.join("bad.sleuth");
+    std::fs::write(
+        &bad,
+        "app x {}\nstack s { resource b: AWS::S3::Bucket { Nope = 1 } }\n",
+    )
+    .unwrap();
+    let o = sleuthc(&["graph", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty(), "no graph of a broken program");
+}
+
+/// Build, then stop importing an output and build again into the same directory:
+/// the export would go while the deployed importer still uses it.
+#[test]
+fn removing_an_export_in_use_needs_two_deploys() {
+    let dir = tmp("export-guard");
+    let out = dir.join("out");
+    let program = |app_body: &str, network_extra: &str| {
+        format!(
+            "app guard {{}}\n\
+             environments {{ env dev {{ account = \"111111111111\", regions = [\"us-east-1\"] }} }}\n\
+             stack network {{\n  resource vpc: AWS::EC2::VPC {{ CidrBlock = \"10.0.0.0/16\" }}\n  output vpc_id = vpc.ref\n{network_extra}}}\n\
+             stack app {{\n{app_body}}}\n"
+        )
+    };
+    let file = dir.join("envs.sleuth");
+    let build = |extra: &[&str]| {
+        let mut args = vec!["build", file.to_str().unwrap(), "-o", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        sleuthc(&args)
+    };
+    let importing = "  resource sg: AWS::EC2::SecurityGroup {\n    GroupDescription = \"app\"\n    VpcId = network.vpc_id\n  }\n";
+    let not_importing = "  resource q: AWS::SQS::Queue {}\n";
+    std::fs::write(&file, program(importing, "")).unwrap();
+    assert_eq!(build(&[]).status.code(), Some(0));
+
+    std::fs::write(&file, program(not_importing, "")).unwrap();
+    let o = build(&[]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("E0405"), "{}", stderr(&o));
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(
+        manifest.contains("guard-dev-network-vpc-id"),
+        "the previous output stays"
+    );
+
+    // Step one: keep the export while the importer lets go.
+    std::fs::write(&file, program(not_importing, "  exports = [\"vpc_id\"]\n")).unwrap();
+    assert_eq!(build(&[]).status.code(), Some(0));
+    let template =
+        std::fs::read_to_string(out.join("dev/us-east-1/network.template.json")).unwrap();
+    assert!(template.contains("\"Export\""), "still exported");
+    // Step two: nothing imports it any more, so it may go.
+    std::fs::write(&file, program(not_importing, "")).unwrap();
+    assert_eq!(build(&[]).status.code(), Some(0));
+
+    // And the override, for an importer that is deleted along with it.
+    std::fs::write(&file, program(importing, "")).unwrap();
+    assert_eq!(build(&[]).status.code(), Some(0));
+    std::fs::write(&file, program(not_importing, "")).unwrap();
+    assert_eq!(build(&["--allow-export-removal"]).status.code(), Some(0));
+}

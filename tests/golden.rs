@@ -34,6 +34,92 @@ fn examples_emit_golden_files() {
     }
 }
 
+/// `sleuthc graph` of the fleet: both views in every format (the resources view of one
+/// environment, collapsed by component and in full).
+#[test]
+fn fleet_graph_views() {
+    use sleuthc::graph::view::{Level, Request};
+    use sleuthc::GraphFormat;
+    let rel = "examples/tablesleuth/envs.sleuth";
+    let text = std::fs::read_to_string(common::root().join(rel)).expect("readable");
+    let stacks = Request {
+        level: Level::Stacks,
+        envs: Vec::new(),
+        regions: Vec::new(),
+        stacks: Vec::new(),
+        all_resources: false,
+    };
+    let resources = Request {
+        level: Level::Resources,
+        ..stacks.clone()
+    };
+    let dev = Options {
+        envs: vec!["dev".into()],
+        ..Options::default()
+    };
+    let cases = [
+        ("stacks", &stacks, Options::default(), GraphFormat::Dot),
+        ("stacks", &stacks, Options::default(), GraphFormat::Mermaid),
+        ("stacks", &stacks, Options::default(), GraphFormat::Json),
+        ("stacks", &stacks, Options::default(), GraphFormat::Order),
+        ("dev_resources", &resources, dev.clone(), GraphFormat::Dot),
+        (
+            "dev_resources",
+            &resources,
+            dev.clone(),
+            GraphFormat::Mermaid,
+        ),
+        ("dev_resources", &resources, dev.clone(), GraphFormat::Json),
+    ];
+    for (name, request, options, format) in cases {
+        let c = sleuthc::graph_view(
+            rel,
+            text.clone(),
+            &common::RepoLoader,
+            &options,
+            request,
+            format,
+        );
+        assert!(c.diagnostics.is_empty(), "{}", common::render(&c));
+        let files = c.files.expect("a graph");
+        let [file] = files.as_slice() else {
+            panic!("one rendering")
+        };
+        let snapshot = format!(
+            "tablesleuth__graph__{name}__{}",
+            file.path.replace('.', "_")
+        );
+        insta::with_settings!({ snapshot_path => "golden", prepend_module_to_snapshot => false, input_file => rel, omit_expression => true }, {
+            insta::assert_snapshot!(snapshot, file.contents);
+        });
+    }
+    // The full resources view names every resource of the template.
+    let all = Request {
+        all_resources: true,
+        stacks: vec!["compute".into()],
+        ..resources.clone()
+    };
+    let c = sleuthc::graph_view(
+        rel,
+        text,
+        &common::RepoLoader,
+        &dev,
+        &all,
+        GraphFormat::Json,
+    );
+    let files = c.files.expect("a graph");
+    let view: serde_json::Value = serde_json::from_str(&files[0].contents).expect("JSON");
+    let nodes = view["nodes"].as_array().expect("nodes");
+    assert!(nodes.iter().all(|n| n["kind"] == "resource"));
+    assert!(nodes
+        .iter()
+        .any(|n| n["detail"] == "AWS::AutoScaling::AutoScalingGroup"));
+    assert!(nodes.iter().all(|n| n["id"]
+        .as_str()
+        .unwrap()
+        .starts_with("dev/us-east-2/compute/")));
+}
+
 #[test]
 fn building_twice_gives_identical_bytes() {
     for rel in common::files_under("examples", "sleuth") {

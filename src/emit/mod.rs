@@ -3,8 +3,10 @@
 //! errors. Everything is serialised from ordered maps, 2-space pretty, newline-terminated.
 
 pub mod cloudformation;
+pub mod dot;
 pub mod limits;
 pub mod manifest;
+pub mod mermaid;
 
 use serde::Serialize;
 

@@ -12,6 +12,7 @@
 
 mod cycles;
 mod exports;
+pub mod view;
 
 use std::collections::HashMap;
 

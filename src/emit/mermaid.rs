@@ -1,0 +1,92 @@
+//! Mermaid flowcharts for `sleuthc graph --format mermaid`, as GitHub renders them in
+//! a ```mermaid block: one subgraph per environment and region (and per stack in the
+//! resources view). Node ids are positional (`n0`, `n1`, ...) because Mermaid ids
+//! cannot hold `/`; the labels carry the names.
+
+use crate::graph::view::GraphView;
+
+/// A Mermaid quoted label: `"` becomes `#quot;`, line breaks `<br/>`.
+fn label(s: &str) -> String {
+    let escaped = s
+        .replace('&', "#amp;")
+        .replace('"', "#quot;")
+        .replace('<', "#lt;")
+        .replace('>', "#gt;")
+        .replace('\n', "<br/>");
+    format!("\"{escaped}\"")
+}
+
+pub fn render(view: &GraphView) -> String {
+    let index: std::collections::HashMap<&str, usize> = view
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.id.as_str(), i))
+        .collect();
+    let id = |node: &str| index.get(node).map(|i| format!("n{i}")).unwrap_or_default();
+    let mut out = String::from("flowchart LR\n");
+    for (c, cluster) in view.clusters.iter().enumerate() {
+        out.push_str(&format!(
+            "  subgraph c{c}[{}]\n",
+            label(&format!("{} · {}", cluster.env, cluster.region))
+        ));
+        let node_line = |i: usize, indent: &str| {
+            let n = &view.nodes[i];
+            let text = match n.wave {
+                Some(w) => format!("{}\nwave {w}", n.label),
+                None => format!("{}\n{}", n.label, n.detail),
+            };
+            format!("{indent}n{i}[{}]\n", label(&text))
+        };
+        if cluster.groups.is_empty() {
+            for (i, _) in view
+                .nodes
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| n.cluster == cluster.id)
+            {
+                out.push_str(&node_line(i, "    "));
+            }
+        } else {
+            for (g, group) in cluster.groups.iter().enumerate() {
+                out.push_str(&format!("    subgraph c{c}_{g}[{}]\n", label(&group.label)));
+                for (i, _) in view
+                    .nodes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, n)| n.group.as_deref() == Some(group.id.as_str()))
+                {
+                    out.push_str(&node_line(i, "      "));
+                }
+                out.push_str("    end\n");
+            }
+        }
+        out.push_str("  end\n");
+    }
+    for e in &view.edges {
+        let arrow = match e.mechanism.as_str() {
+            "get-stack-output" | "depends_on" => "-.->",
+            _ => "-->",
+        };
+        out.push_str(&format!(
+            "  {} {arrow}|{}| {}\n",
+            id(&e.from),
+            label(&e.label),
+            id(&e.to)
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::label;
+
+    #[test]
+    fn labels_escape_quotes_and_markup() {
+        assert_eq!(
+            label("a \"b\" <c>\nd"),
+            "\"a #quot;b#quot; #lt;c#gt;<br/>d\""
+        );
+    }
+}

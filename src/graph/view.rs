@@ -1,0 +1,312 @@
+//! What `sleuthc graph` shows: a view of the deploy graph reduced to clusters (one
+//! per environment and region), nodes and labelled edges, filtered, in a stable
+//! order (the build order: environments as declared, their regions as listed, stacks
+//! as declared, resources as declared). The DOT, Mermaid, JSON and order renderers
+//! all read this one model.
+//!
+//! JSON schema (`graph_version` 1):
+//!
+//! ```text
+//! { "graph_version": 1, "app": NAME, "view": "stacks" | "resources",
+//!   "clusters": [ { "id": "env/region", "env", "region",
+//!                   "groups": [ { "id", "label" } ] } ],     // stacks, in the resources view
+//!   "nodes": [ { "id", "label", "cluster", "group"?, "kind", "detail", "wave"? } ],
+//!   "edges": [ { "from", "to", "mechanism", "label" } ],    // from deploys before to
+//!   "waves": [ [node id, ...], ... ] }                      // stacks view only
+//! ```
+//!
+//! Stack node ids are `env/region/stack`; resource node ids add the logical ID, or
+//! the component instance name when resources are collapsed (the default).
+
+use serde::Serialize;
+
+use super::{instance_id, ResourceGraph, StackGraph};
+use crate::expand::{Expanded, StackInstance};
+use crate::Map;
+
+/// Which level of the graph to show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Stacks,
+    Resources,
+}
+
+/// What to show: the level, filters (empty = all) and whether each component
+/// instance's resources collapse into one node.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub level: Level,
+    pub envs: Vec<String>,
+    pub regions: Vec<String>,
+    pub stacks: Vec<String>,
+    pub all_resources: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GraphView {
+    pub graph_version: u32,
+    pub app: String,
+    pub view: &'static str,
+    pub clusters: Vec<Cluster>,
+    pub nodes: Vec<Node>,
+    pub edges: Vec<Edge>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waves: Option<Vec<Vec<String>>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Cluster {
+    pub id: String,
+    pub env: String,
+    pub region: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<Group>,
+}
+
+/// A stack inside a cluster (resources view).
+#[derive(Debug, Serialize)]
+pub struct Group {
+    pub id: String,
+    pub label: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Node {
+    pub id: String,
+    pub label: String,
+    pub cluster: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// `stack`, `resource` or `component`.
+    pub kind: &'static str,
+    /// The stack name, the resource type, or the component and its resource count.
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wave: Option<usize>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Edge {
+    pub from: String,
+    pub to: String,
+    /// `import`, `get-stack-output`, `depends_on` between stacks; `ref`, `getatt`,
+    /// `sub`, `depends_on` between resources (joined with `+` when several).
+    pub mechanism: String,
+    pub label: String,
+}
+
+impl Request {
+    fn keeps(&self, inst: &StackInstance) -> bool {
+        (self.envs.is_empty() || self.envs.contains(&inst.env))
+            && (self.regions.is_empty() || self.regions.contains(&inst.region))
+            && (self.stacks.is_empty() || self.stacks.contains(&inst.stack))
+    }
+}
+
+pub fn view(ex: &Expanded, graph: &StackGraph, request: &Request) -> GraphView {
+    let kept: Vec<usize> = (0..ex.stacks.len())
+        .filter(|&i| request.keeps(&ex.stacks[i]))
+        .collect();
+    let mut clusters: Vec<Cluster> = Vec::new();
+    for &i in &kept {
+        let inst = &ex.stacks[i];
+        let id = cluster_id(inst);
+        if !clusters.iter().any(|c| c.id == id) {
+            clusters.push(Cluster {
+                id,
+                env: inst.env.clone(),
+                region: inst.region.clone(),
+                groups: Vec::new(),
+            });
+        }
+    }
+    let mut out = GraphView {
+        graph_version: 1,
+        app: ex.app.name.clone(),
+        view: match request.level {
+            Level::Stacks => "stacks",
+            Level::Resources => "resources",
+        },
+        clusters,
+        nodes: Vec::new(),
+        edges: Vec::new(),
+        waves: None,
+    };
+    match request.level {
+        Level::Stacks => stacks_view(ex, graph, &kept, &mut out),
+        Level::Resources => {
+            for &i in &kept {
+                resources_view(&ex.stacks[i], request.all_resources, &mut out);
+            }
+        }
+    }
+    out
+}
+
+fn cluster_id(inst: &StackInstance) -> String {
+    format!("{}/{}", inst.env, inst.region)
+}
+
+fn stacks_view(ex: &Expanded, graph: &StackGraph, kept: &[usize], out: &mut GraphView) {
+    for &i in kept {
+        let inst = &ex.stacks[i];
+        out.nodes.push(Node {
+            id: instance_id(inst),
+            label: inst.stack.clone(),
+            cluster: cluster_id(inst),
+            group: None,
+            kind: "stack",
+            detail: inst.stack_name.clone(),
+            wave: graph.wave(i),
+        });
+    }
+    // One edge per (producer, consumer, mechanism), labelled with what it carries.
+    let mut edges: Map<(usize, usize, &'static str), Vec<String>> = Map::default();
+    for &to in kept {
+        for e in graph.graph.edges_directed(
+            petgraph::graph::NodeIndex::new(to),
+            petgraph::Direction::Incoming,
+        ) {
+            use petgraph::visit::EdgeRef;
+            let from = graph.graph[e.source()];
+            if !kept.contains(&from) {
+                continue;
+            }
+            let items = edges
+                .entry((from, to, e.weight().kind.mechanism()))
+                .or_default();
+            if let Some(o) = e.weight().kind.output() {
+                if !items.iter().any(|x| x == o) {
+                    items.push(o.to_string());
+                }
+            }
+        }
+    }
+    let mut list: Vec<_> = edges.into_iter().collect();
+    list.sort_by_key(|((from, to, mechanism), _)| (*to, *from, *mechanism));
+    for ((from, to, mechanism), outputs) in list {
+        let label = if outputs.is_empty() {
+            mechanism.to_string()
+        } else {
+            format!("{mechanism}: {}", outputs.join(", "))
+        };
+        out.edges.push(Edge {
+            from: instance_id(&ex.stacks[from]),
+            to: instance_id(&ex.stacks[to]),
+            mechanism: mechanism.to_string(),
+            label,
+        });
+    }
+    out.waves = Some(
+        graph
+            .waves()
+            .into_iter()
+            .map(|w| {
+                w.into_iter()
+                    .filter(|i| kept.contains(i))
+                    .map(|i| instance_id(&ex.stacks[i]))
+                    .collect::<Vec<_>>()
+            })
+            .filter(|w| !w.is_empty())
+            .collect(),
+    );
+}
+
+fn resources_view(inst: &StackInstance, all: bool, out: &mut GraphView) {
+    let stack_id = instance_id(inst);
+    let cluster = cluster_id(inst);
+    if let Some(c) = out.clusters.iter_mut().find(|c| c.id == cluster) {
+        c.groups.push(Group {
+            id: stack_id.clone(),
+            label: inst.stack.clone(),
+        });
+    }
+    // Node of each resource: itself, or its stack-level component instance.
+    let node_of = |res: &crate::expand::CfnResource, logical_id: &str| match (&res.component, all) {
+        (Some((instance, _)), false) => format!("{stack_id}/{instance}"),
+        _ => format!("{stack_id}/{logical_id}"),
+    };
+    let mut nodes: Map<String, (String, &'static str, String, usize)> = Map::default();
+    for (logical_id, res) in &inst.resources {
+        let id = node_of(res, logical_id);
+        let entry = nodes
+            .entry(id)
+            .or_insert_with(|| match (&res.component, all) {
+                (Some((instance, component)), false) => {
+                    (instance.clone(), "component", component.clone(), 0)
+                }
+                _ => (logical_id.clone(), "resource", res.type_name.clone(), 0),
+            });
+        entry.3 += 1;
+    }
+    for (id, (label, kind, detail, count)) in nodes {
+        let detail = if kind == "component" {
+            let plural = if count == 1 { "" } else { "s" };
+            format!("{detail}, {count} resource{plural}")
+        } else {
+            detail
+        };
+        out.nodes.push(Node {
+            id,
+            label,
+            cluster: cluster.clone(),
+            group: Some(stack_id.clone()),
+            kind,
+            detail,
+            wave: None,
+        });
+    }
+    let graph = ResourceGraph::new(inst);
+    let ids: Vec<String> = inst
+        .resources
+        .iter()
+        .map(|(logical_id, res)| node_of(res, logical_id))
+        .collect();
+    let mut edges: Map<(String, String), Vec<&'static str>> = Map::default();
+    for e in graph.graph.raw_edges() {
+        let (from, to) = (&ids[e.source().index()], &ids[e.target().index()]);
+        if from == to {
+            continue; // inside one collapsed component
+        }
+        let kinds = edges.entry((from.clone(), to.clone())).or_default();
+        let m = e.weight.kind.mechanism();
+        if !kinds.contains(&m) {
+            kinds.push(m);
+        }
+    }
+    for ((from, to), mut kinds) in edges {
+        kinds.sort_unstable();
+        let mechanism = kinds.join("+");
+        out.edges.push(Edge {
+            from,
+            to,
+            label: mechanism.clone(),
+            mechanism,
+        });
+    }
+}
+
+/// The waves for a person: one line per wave, each instance with what it waits for.
+pub fn order_text(ex: &Expanded, graph: &StackGraph, view: &GraphView) -> String {
+    let mut out = String::new();
+    let waves = view.waves.as_deref().unwrap_or_default();
+    for (n, wave) in waves.iter().enumerate() {
+        out.push_str(&format!("wave {}\n", n + 1));
+        for id in wave {
+            let Some(i) = ex.stacks.iter().position(|s| &instance_id(s) == id) else {
+                continue;
+            };
+            let after: Vec<String> = graph
+                .dependencies(i)
+                .into_iter()
+                .map(|d| instance_id(&ex.stacks[d]))
+                .collect();
+            if after.is_empty() {
+                out.push_str(&format!("  {id}\n"));
+            } else {
+                out.push_str(&format!("  {id}  (after {})\n", after.join(", ")));
+            }
+        }
+    }
+    out
+}
