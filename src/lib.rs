@@ -103,12 +103,7 @@ pub fn graph_view(
     };
     let (path, contents) = match format {
         GraphFormat::Order => {
-            let stacks = graph::view::Request {
-                level: graph::view::Level::Stacks,
-                ..request.clone()
-            };
-            let view = graph::view::view(&expanded, &stack_graph, &stacks);
-            let text = graph::view::order_text(&expanded, &stack_graph, &view);
+            let text = graph::view::order_text(&expanded, &stack_graph, request);
             ("order.txt", text)
         }
         _ => {

@@ -26,7 +26,12 @@ pub fn render(view: &GraphView) -> String {
         "digraph {} {{\n",
         quote(&format!("{} {}", view.app, view.view))
     ));
-    out.push_str("  rankdir=LR;\n  compound=true;\n  fontname=\"Helvetica\";\n");
+    // Stacks: waves read top-down, clusters left to right in build order. Resources:
+    // chains are long, so left to right.
+    let rankdir = if view.view == "stacks" { "TB" } else { "LR" };
+    out.push_str(&format!(
+        "  rankdir={rankdir};\n  compound=true;\n  fontname=\"Helvetica\";\n"
+    ));
     out.push_str("  node [shape=box, style=\"rounded,filled\", fillcolor=\"#f5f7fa\", fontname=\"Helvetica\", fontsize=11];\n");
     out.push_str("  edge [fontname=\"Helvetica\", fontsize=9, color=\"#5b6b7f\"];\n");
     for (c, cluster) in view.clusters.iter().enumerate() {

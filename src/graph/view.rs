@@ -148,6 +148,10 @@ fn cluster_id(inst: &StackInstance) -> String {
 }
 
 fn stacks_view(ex: &Expanded, graph: &StackGraph, kept: &[usize], out: &mut GraphView) {
+    let mut is_kept = vec![false; ex.stacks.len()];
+    for &i in kept {
+        is_kept[i] = true;
+    }
     for &i in kept {
         let inst = &ex.stacks[i];
         out.nodes.push(Node {
@@ -169,7 +173,7 @@ fn stacks_view(ex: &Expanded, graph: &StackGraph, kept: &[usize], out: &mut Grap
         ) {
             use petgraph::visit::EdgeRef;
             let from = graph.graph[e.source()];
-            if !kept.contains(&from) {
+            if !is_kept[from] {
                 continue;
             }
             let items = edges
@@ -203,7 +207,7 @@ fn stacks_view(ex: &Expanded, graph: &StackGraph, kept: &[usize], out: &mut Grap
             .into_iter()
             .map(|w| {
                 w.into_iter()
-                    .filter(|i| kept.contains(i))
+                    .filter(|&i| is_kept[i])
                     .map(|i| instance_id(&ex.stacks[i]))
                     .collect::<Vec<_>>()
             })
@@ -287,15 +291,20 @@ fn resources_view(inst: &StackInstance, all: bool, out: &mut GraphView) {
 }
 
 /// The waves for a person: one line per wave, each instance with what it waits for.
-pub fn order_text(ex: &Expanded, graph: &StackGraph, view: &GraphView) -> String {
+pub fn order_text(ex: &Expanded, graph: &StackGraph, request: &Request) -> String {
     let mut out = String::new();
-    let waves = view.waves.as_deref().unwrap_or_default();
-    for (n, wave) in waves.iter().enumerate() {
+    // Waves keep their numbers under filters: they are the manifest's.
+    for (n, wave) in graph.waves().into_iter().enumerate() {
+        let kept: Vec<usize> = wave
+            .into_iter()
+            .filter(|&i| request.keeps(&ex.stacks[i]))
+            .collect();
+        if kept.is_empty() {
+            continue;
+        }
         out.push_str(&format!("wave {}\n", n + 1));
-        for id in wave {
-            let Some(i) = ex.stacks.iter().position(|s| &instance_id(s) == id) else {
-                continue;
-            };
+        for i in kept {
+            let id = instance_id(&ex.stacks[i]);
             let after: Vec<String> = graph
                 .dependencies(i)
                 .into_iter()

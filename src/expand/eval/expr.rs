@@ -401,6 +401,10 @@ impl Expander<'_> {
             self.error(b, d);
             return Value::Error;
         };
+        if value.deploy_part().is_none() && value.secret_part().is_none() {
+            // Known at compile time: inlined, so no export and no deploy dependency.
+            return value;
+        }
         let weak = target.weak || region != f.region;
         let output = field.node.clone();
         let kind = if weak {
@@ -419,10 +423,6 @@ impl Expander<'_> {
                 kind,
                 span,
             });
-        }
-        if value.deploy_part().is_none() && value.secret_part().is_none() {
-            // Known at compile time: inline it, no export needed.
-            return value;
         }
         let is_list = matches!(value, Value::List(_))
             || matches!(&value, Value::Deploy(d) if d.shape == DeployShape::List);
