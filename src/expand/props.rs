@@ -70,8 +70,8 @@ pub fn build_resource(
     let mut left_out: Vec<&str> = Vec::new();
     for (entry, value) in values {
         let key = entry.key.node.as_str();
-        if value.is_error() {
-            continue;
+        if value.has_error() {
+            continue; // reported where it happened; its shape would only mislead
         }
         if !schema.properties.contains_key(key) && key.starts_with(|c: char| c.is_ascii_lowercase())
         {

@@ -159,4 +159,14 @@ impl Value {
     pub fn is_error(&self) -> bool {
         matches!(self, Value::Error)
     }
+
+    /// Whether an error (already reported) sits anywhere inside the value.
+    pub fn has_error(&self) -> bool {
+        match self {
+            Value::Error => true,
+            Value::List(xs) => xs.iter().any(Value::has_error),
+            Value::Record(m) => m.values().any(Value::has_error),
+            _ => false,
+        }
+    }
 }
