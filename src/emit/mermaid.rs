@@ -5,11 +5,13 @@
 
 use crate::graph::view::GraphView;
 
-/// A Mermaid quoted label: `"` becomes `#quot;`, line breaks `<br/>`.
+/// A Mermaid quoted label: `"` becomes `#quot;`, a backtick `#96;` (a label that
+/// starts with one would be read as Markdown text), line breaks `<br/>`.
 fn label(s: &str) -> String {
     let escaped = s
         .replace('&', "#amp;")
         .replace('"', "#quot;")
+        .replace('`', "#96;")
         .replace('<', "#lt;")
         .replace('>', "#gt;")
         .replace('\n', "<br/>");
@@ -23,7 +25,7 @@ pub fn render(view: &GraphView) -> String {
         .enumerate()
         .map(|(i, n)| (n.id.as_str(), i))
         .collect();
-    let id = |node: &str| index.get(node).map(|i| format!("n{i}")).unwrap_or_default();
+    let id = |node: &str| index.get(node).map(|i| format!("n{i}"));
     let mut out = String::from("flowchart LR\n");
     for (c, cluster) in view.clusters.iter().enumerate() {
         out.push_str(&format!(
@@ -68,12 +70,11 @@ pub fn render(view: &GraphView) -> String {
             "get-stack-output" | "depends_on" => "-.->",
             _ => "-->",
         };
-        out.push_str(&format!(
-            "  {} {arrow}|{}| {}\n",
-            id(&e.from),
-            label(&e.label),
-            id(&e.to)
-        ));
+        // The view only links its own nodes; anything else would not parse.
+        let (Some(from), Some(to)) = (id(&e.from), id(&e.to)) else {
+            continue;
+        };
+        out.push_str(&format!("  {from} {arrow}|{}| {to}\n", label(&e.label)));
     }
     out
 }
@@ -88,5 +89,6 @@ mod tests {
             label("a \"b\" <c>\nd"),
             "\"a #quot;b#quot; #lt;c#gt;<br/>d\""
         );
+        assert_eq!(label("`x`"), "\"#96;x#96;\"");
     }
 }

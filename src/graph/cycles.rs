@@ -14,7 +14,9 @@ use petgraph::visit::EdgeRef;
 pub fn find_cycles<N, E>(graph: &DiGraph<N, E>) -> Vec<Vec<EdgeIndex>> {
     let mut out: Vec<(NodeIndex, Vec<EdgeIndex>)> = Vec::new();
     for scc in tarjan_scc(graph) {
-        let start = *scc.iter().min().expect("components are not empty");
+        let Some(&start) = scc.iter().min() else {
+            continue;
+        };
         let cyclic = scc.len() > 1 || graph.find_edge(start, start).is_some();
         if !cyclic {
             continue;
@@ -54,9 +56,9 @@ fn shortest_cycle<N, E>(
                 let mut path = vec![e.id()];
                 let mut at = node;
                 while at != start {
-                    let back = via[at.index()].expect("reached through an edge");
+                    let back = via[at.index()]?;
                     path.push(back);
-                    at = graph.edge_endpoints(back).expect("edge of the graph").0;
+                    at = graph.edge_endpoints(back)?.0;
                 }
                 path.reverse();
                 return Some(path);
