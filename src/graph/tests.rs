@@ -93,3 +93,56 @@ fn edges_of_a_cycle_chain_end_to_end() {
         assert_eq!(cycle.len(), 5, "the shortcut 2 -> 4 is taken");
     }
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn arbitrary_graph() -> impl Strategy<Value = DiGraph<usize, ()>> {
+        (0usize..12).prop_flat_map(|n| {
+            let edge = (0..n.max(1), 0..n.max(1));
+            proptest::collection::vec(edge, 0..(n * 3 + 1)).prop_map(move |edges| {
+                let edges: Vec<(usize, usize)> =
+                    edges.into_iter().filter(|&(a, b)| a < n && b < n).collect();
+                graph(n, &edges)
+            })
+        })
+    }
+
+    proptest! {
+        /// Cycles are found exactly when there is no topological order; each is a
+        /// closed chain of real edges, visiting no node twice.
+        #[test]
+        fn cycles_match_toposort(g in arbitrary_graph()) {
+            let cycles = find_cycles(&g);
+            prop_assert_eq!(cycles.is_empty(), petgraph::algo::toposort(&g, None).is_ok());
+            for cycle in &cycles {
+                let mut seen = std::collections::HashSet::new();
+                for (i, &e) in cycle.iter().enumerate() {
+                    let (from, to) = g.edge_endpoints(e).unwrap();
+                    let (next_from, _) = g.edge_endpoints(cycle[(i + 1) % cycle.len()]).unwrap();
+                    prop_assert_eq!(to, next_from, "edges chain, and the last closes the cycle");
+                    prop_assert!(seen.insert(from), "a node twice");
+                }
+            }
+        }
+
+        /// Every edge goes to a later wave; wave 1 is exactly the nodes without
+        /// incoming edges.
+        #[test]
+        fn waves_respect_every_edge(g in arbitrary_graph()) {
+            let w = waves(&g);
+            if petgraph::algo::toposort(&g, None).is_err() {
+                prop_assert!(w.is_empty());
+                return Ok(());
+            }
+            for e in g.raw_edges() {
+                prop_assert!(w[e.source().index()] < w[e.target().index()]);
+            }
+            for n in g.node_indices() {
+                let has_incoming = g.neighbors_directed(n, Direction::Incoming).next().is_some();
+                prop_assert_eq!(w[n.index()] == 1, !has_incoming);
+            }
+        }
+    }
+}
