@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::codes::Code;
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use super::error::{GraphError, RemovedOutput};
+use crate::diagnostics::Diagnostics;
 use crate::expand::{Expanded, StackInstance};
 
 /// The parts of a previous manifest (any version) the guard reads.
@@ -35,18 +35,14 @@ struct PreviousStack {
 /// Reports every export that `previous` shows imported and this build no longer
 /// produces. A previous manifest that cannot be read gives a warning, not a guess.
 pub fn check_export_removal(previous: &str, ex: &Expanded, diags: &mut Diagnostics) {
-    let root = crate::expand::root_span();
     let previous: Previous = match serde_json::from_str(previous) {
         Ok(p) => p,
         Err(e) => {
-            diags.push(
-                Diagnostic::warning(
-                    Code::ExportInUse,
-                    root,
-                    format!("the previous manifest.json cannot be read ({e}): removed exports are not checked"),
-                )
-                .with_label("checked against the output directory's manifest.json"),
-            );
+            let error = GraphError::UnreadablePreviousManifest {
+                reason: e.to_string(),
+                span: crate::expand::root_span(),
+            };
+            diags.push(error.to_diagnostic());
             return;
         }
     };
@@ -79,47 +75,28 @@ pub fn check_export_removal(previous: &str, ex: &Expanded, diags: &mut Diagnosti
             {
                 continue;
             }
-            diags.push(removal_error(now, export, users));
+            diags.push(removal_error(now, export, users).to_diagnostic());
         }
     }
 }
 
-fn removal_error(now: &StackInstance, export: &str, users: &[String]) -> Diagnostic {
+fn removal_error(now: &StackInstance, export: &str, users: &[String]) -> GraphError {
     let output = now
         .outputs
         .iter()
         .find(|(name, _)| crate::expand::export_name(&now.stack_name, name) == export);
-    let (span, label, step_one) = match output {
-        Some((name, o)) => (
-            o.span,
-            "no longer exported: nothing in this build imports it".to_string(),
-            format!("add `exports = [\"{name}\"]` to stack `{}`", now.stack),
-        ),
-        None => (
-            now.span,
-            format!(
-                "no output of stack `{}` gives this export any more",
-                now.stack
-            ),
-            format!(
-                "put the output back in stack `{}` and list it in `exports = [...]`",
-                now.stack
-            ),
-        ),
-    };
-    Diagnostic::error(
-        Code::ExportInUse,
-        span,
-        format!(
-            "export `{export}` would be removed while the deployed stack {} imports it ({}, {})",
-            users.join(", "),
-            now.env,
-            now.region
-        ),
-    )
-    .with_label(label)
-    .with_note("CloudFormation refuses to remove an export that a stack imports; the pipeline updates the exporting stack first, so this deploy would fail")
-    .with_help(format!(
-        "remove it in two deploys: first {step_one}, build and deploy (the importer stops using it while the export stays); then remove it and deploy again. If the importing stack is being deleted, pass --allow-export-removal"
-    ))
+    GraphError::ExportInUse {
+        export: export.to_string(),
+        importers: users.to_vec(),
+        stack: now.stack.clone(),
+        env: now.env.clone(),
+        region: now.region.clone(),
+        output: match output {
+            Some((name, o)) => RemovedOutput::NotImported {
+                output: name.clone(),
+                span: o.span,
+            },
+            None => RemovedOutput::Gone { span: now.span },
+        },
+    }
 }

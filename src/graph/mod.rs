@@ -11,6 +11,7 @@
 //! also gives the deploy waves, groups of instances that can deploy in parallel.
 
 mod cycles;
+pub mod error;
 mod exports;
 pub mod view;
 
@@ -21,10 +22,10 @@ use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
-use crate::codes::Code;
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::diagnostics::Diagnostics;
 use crate::expand::{DependencyKind, Expanded, RefKind, StackInstance};
 use crate::span::Span;
+use error::{GraphError, Hop};
 
 pub use cycles::find_cycles;
 pub use exports::check_export_removal;
@@ -141,12 +142,12 @@ impl StackGraph {
             else {
                 continue;
             };
-            diags.push(cycle_diagnostic(
-                "stacks",
-                &hops,
-                &format!("in environment `{}`", first.env),
-                "move what both need into a third stack that both read, or read one of the values another way (a `param`, `ssm_param`)",
-            ));
+            let error = GraphError::Cycle {
+                level: error::Level::Stacks,
+                hops,
+                place: format!("in environment `{}`", first.env),
+            };
+            diags.push(error.to_diagnostic());
         }
     }
 }
@@ -226,12 +227,12 @@ impl<'a> ResourceGraph<'a> {
                 },
                 span: e.weight.span,
             });
-            diags.push(cycle_diagnostic(
-                "resources",
-                &hops,
-                &format!("in stack `{}`", inst.stack),
-                "CloudFormation cannot create any of them first: remove one reference, or move it into a resource of its own (security groups that admit each other: an `AWS::EC2::SecurityGroupIngress` for one of the rules)",
-            ));
+            let error = GraphError::Cycle {
+                level: error::Level::Resources,
+                hops,
+                place: format!("in stack `{}`", inst.stack),
+            };
+            diags.push(error.to_diagnostic());
         }
     }
 }
@@ -262,35 +263,6 @@ fn hops<N, E>(
             }))
         })
         .collect()
-}
-
-/// One step of a cycle: `from` `how` `to`, written at `span`.
-struct Hop {
-    from: String,
-    to: String,
-    how: String,
-    span: Span,
-}
-
-/// "resources depend on each other in a cycle: A → B → A", with a label on each hop.
-fn cycle_diagnostic(what: &str, hops: &[Hop], place: &str, help: &str) -> Diagnostic {
-    let mut names: Vec<&str> = hops.iter().map(|h| h.from.as_str()).collect();
-    names.push(hops[0].from.as_str());
-    let message = if hops.len() == 1 {
-        format!("`{}` depends on itself ({place})", hops[0].from)
-    } else {
-        format!(
-            "{what} depend on each other in a cycle: {} ({place})",
-            names.join(" → ")
-        )
-    };
-    let label = |h: &Hop| format!("`{}` {} `{}` here", h.from, h.how, h.to);
-    let mut d =
-        Diagnostic::error(Code::StackCycle, hops[0].span, message).with_label(label(&hops[0]));
-    for h in &hops[1..] {
-        d = d.with_secondary(h.span, label(h));
-    }
-    d.with_help(help)
 }
 
 #[cfg(test)]
