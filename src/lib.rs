@@ -97,10 +97,14 @@ pub fn graph_view(
     request: &graph::view::Request,
     format: GraphFormat,
 ) -> Compilation {
-    let (sources, diags, program) = analyze(root_name, root_text, loader, options);
+    let (sources, mut diags, program) = analyze(root_name, root_text, loader, options);
     let Some((expanded, stack_graph)) = program else {
         return done(sources, diags, None);
     };
+    graph::view::check_request(&expanded, request, &mut diags);
+    if diags.has_errors() {
+        return done(sources, diags, None);
+    }
     let (path, contents) = match format {
         GraphFormat::Order => {
             let text = graph::view::order_text(&expanded, &stack_graph, request);

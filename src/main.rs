@@ -151,8 +151,8 @@ fn main() -> ExitCode {
         eprintln!("error: internal compiler error: {info}");
         eprintln!("note: this is a bug in sleuthc; please report it with the input that caused it");
     }));
-    // Tree depth, component nesting and value sizes are bounded by the library, so the
-    // main thread's stack suffices.
+    // Tree depth, component nesting and value sizes are bounded by the library; chains
+    // of stacks reading stacks are not, and grow the stack as they go (stacker).
     run(cli)
 }
 

@@ -341,6 +341,13 @@ fn graph_prints_to_stdout_in_every_format() {
     let clusters = v["clusters"].as_array().expect("clusters");
     assert_eq!(clusters.len(), 1);
     assert_eq!(clusters[0]["id"], "prod/eu-west-1");
+    let o = sleuthc(&["graph", file, "--stack", "compte"]);
+    assert_eq!(o.status.code(), Some(1), "an unknown --stack is an error");
+    assert!(
+        stderr(&o).contains("did you mean `compute`?"),
+        "{}",
+        stderr(&o)
+    );
     let dir = tmp("graph-error");
     let bad = dir.join("bad.sleuth");
     std::fs::write(
@@ -403,4 +410,30 @@ fn removing_an_export_in_use_needs_two_deploys() {
     assert_eq!(build(&[]).status.code(), Some(0));
     std::fs::write(&file, program(not_importing, "")).unwrap();
     assert_eq!(build(&["--allow-export-removal"]).status.code(), Some(0));
+}
+
+/// A chain of 1,000 stacks, each reading the next: evaluation recurses once per stack,
+/// and must neither overflow the stack nor take long.
+#[test]
+fn a_long_chain_of_stack_reads() {
+    let mut program = String::from(
+        "app t {}\nenvironments { env dev { account = \"111111111111\", regions = [\"us-east-1\"] } }\n",
+    );
+    for i in (1..1000).rev() {
+        program.push_str(&format!(
+            "stack s{i} {{\n  resource p: AWS::SSM::Parameter {{ Type = \"String\", Value = s{}.v }}\n  output v = p.ref\n}}\n",
+            i - 1
+        ));
+    }
+    program.push_str("stack s0 {\n  resource p: AWS::SSM::Parameter { Type = \"String\", Value = \"x\" }\n  output v = p.ref\n}\n");
+    let dir = tmp("chain");
+    let file = dir.join("chain.sleuth");
+    std::fs::write(&file, program).unwrap();
+    let o = sleuthc(&["graph", file.to_str().unwrap(), "--format", "order"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let order = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        order.contains("wave 1000\n  dev/us-east-1/s999"),
+        "one wave per link"
+    );
 }

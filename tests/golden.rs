@@ -35,7 +35,8 @@ fn examples_emit_golden_files() {
 }
 
 /// `sleuthc graph` of the fleet: both views in every format (the resources view of one
-/// environment, collapsed by component and in full).
+/// environment, collapsed by component; checked in full below), and the stacks view of
+/// two-regions, which has a cross-region read.
 #[test]
 fn fleet_graph_views() {
     use sleuthc::graph::view::{Level, Request};
@@ -91,6 +92,27 @@ fn fleet_graph_views() {
         );
         insta::with_settings!({ snapshot_path => "golden", prepend_module_to_snapshot => false, input_file => rel, omit_expression => true }, {
             insta::assert_snapshot!(snapshot, file.contents);
+        });
+    }
+    // two-regions: a cross-region read (dashed) next to imports.
+    let rel2 = "examples/two-regions/envs.sleuth";
+    let text2 = std::fs::read_to_string(common::root().join(rel2)).expect("readable");
+    for format in [GraphFormat::Mermaid, GraphFormat::Order] {
+        let c = sleuthc::graph_view(
+            rel2,
+            text2.clone(),
+            &common::RepoLoader,
+            &Options::default(),
+            &stacks,
+            format,
+        );
+        let files = c.files.expect("a graph");
+        let snapshot = format!(
+            "two-regions__graph__stacks__{}",
+            files[0].path.replace('.', "_")
+        );
+        insta::with_settings!({ snapshot_path => "golden", prepend_module_to_snapshot => false, input_file => rel2, omit_expression => true }, {
+            insta::assert_snapshot!(snapshot, files[0].contents);
         });
     }
     // The full resources view names every resource of the template.

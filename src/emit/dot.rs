@@ -41,6 +41,11 @@ pub fn render(view: &GraphView) -> String {
             quote(&format!("{} · {}", cluster.env, cluster.region))
         ));
         let node_line = |n: &crate::graph::view::Node, indent: &str| {
+            let style = if n.kind == "context" {
+                ", style=\"rounded,dashed\""
+            } else {
+                ""
+            };
             let mut label = n.label.clone();
             if let Some(w) = n.wave {
                 label.push_str(&format!("\nwave {w}"));
@@ -48,7 +53,11 @@ pub fn render(view: &GraphView) -> String {
                 label.push('\n');
                 label.push_str(&n.detail);
             }
-            format!("{indent}{} [label={}];\n", quote(&n.id), quote(&label))
+            format!(
+                "{indent}{} [label={}{style}];\n",
+                quote(&n.id),
+                quote(&label)
+            )
         };
         if cluster.groups.is_empty() {
             for n in view.nodes.iter().filter(|n| n.cluster == cluster.id) {
@@ -75,7 +84,7 @@ pub fn render(view: &GraphView) -> String {
     }
     for e in &view.edges {
         let style = match e.mechanism.as_str() {
-            "get-stack-output" => ", style=dashed",
+            "get-stack-output" | "cross-region" => ", style=dashed",
             "depends_on" => ", style=dotted",
             _ => "",
         };

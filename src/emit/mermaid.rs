@@ -67,7 +67,7 @@ pub fn render(view: &GraphView) -> String {
     }
     for e in &view.edges {
         let arrow = match e.mechanism.as_str() {
-            "get-stack-output" | "depends_on" => "-.->",
+            "get-stack-output" | "cross-region" | "depends_on" => "-.->",
             _ => "-->",
         };
         // The view only links its own nodes; anything else would not parse.

@@ -168,7 +168,26 @@ pub struct StackInstance {
 pub struct Expanded {
     pub app: AppInfo,
     pub envs: Vec<EnvInfo>,
+    /// The instances to build.
     pub stacks: Vec<StackInstance>,
+    /// Instances outside the selection that selected ones read (a region left out by
+    /// `--region`): evaluated for their values and their place in the deploy order,
+    /// never emitted.
+    pub context: Vec<StackInstance>,
+}
+
+impl Expanded {
+    /// Instance `i` of `stacks` followed by `context`, as the stack graph numbers them.
+    pub fn instance(&self, i: usize) -> &StackInstance {
+        self.stacks
+            .get(i)
+            .unwrap_or_else(|| &self.context[i - self.stacks.len()])
+    }
+
+    /// How many instances the stack graph has: `stacks`, then `context`.
+    pub fn instance_count(&self) -> usize {
+        self.stacks.len() + self.context.len()
+    }
 }
 
 pub fn expand(checked: &Checked, options: &Options) -> (Option<Expanded>, Diagnostics) {
@@ -200,12 +219,20 @@ pub fn expand(checked: &Checked, options: &Options) -> (Option<Expanded>, Diagno
             ex.instance(&envs[*e], region, stack);
         }
     }
-    let (stacks, eval_diags) = ex.finish(&envs, &selected);
+    let (stacks, context, eval_diags) = ex.finish(&envs, &selected);
     diags.extend(eval_diags);
     if diags.has_errors() {
         return (None, diags);
     }
-    (Some(Expanded { app, envs, stacks }), diags)
+    (
+        Some(Expanded {
+            app,
+            envs,
+            stacks,
+            context,
+        }),
+        diags,
+    )
 }
 
 /// The (environment index, region) pairs to build, after `--env` / `--region`.

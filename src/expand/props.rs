@@ -126,6 +126,24 @@ pub fn build_resource(
         let prop = schema.tagging.property().unwrap_or("Tags").to_string();
         res.properties.insert(prop, tags);
     }
+    // References in options are dependencies too (CloudFormation follows a `Ref` in
+    // `Metadata` or a policy just as in a property).
+    let mut found = Vec::new();
+    for (key, json) in [
+        ("metadata", &res.metadata),
+        ("update_policy", &res.update_policy),
+        ("creation_policy", &res.creation_policy),
+    ] {
+        if let Some(json) = json {
+            let span = r
+                .entries
+                .iter()
+                .find(|e| e.key.node == key)
+                .map_or(r.span, |e| e.value.span);
+            references(json, span, &mut found);
+        }
+    }
+    merge_references(&mut res.refs, found);
     // Written but `none` (an optional left out) counts as missing.
     let missing: Vec<&str> = schema
         .required

@@ -15,13 +15,6 @@ pub struct Hop {
     pub span: Span,
 }
 
-/// Which level of the graph a cycle is on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Level {
-    Stacks,
-    Resources,
-}
-
 /// How the export guard knows the export's output.
 #[derive(Clone, Debug)]
 pub enum RemovedOutput {
@@ -33,9 +26,9 @@ pub enum RemovedOutput {
 
 #[derive(Clone, Debug)]
 pub enum GraphError {
-    /// Stack instances or resources that depend on each other in a circle.
+    /// Resources of one template that depend on each other in a circle. (Stack
+    /// cycles are found, and reported, by expansion.)
     Cycle {
-        level: Level,
         hops: Vec<Hop>,
         /// "in environment `dev`", "in stack `network`".
         place: String,
@@ -57,7 +50,7 @@ pub enum GraphError {
 impl GraphError {
     pub fn to_diagnostic(&self) -> Diagnostic {
         match self {
-            GraphError::Cycle { level, hops, place } => cycle(*level, hops, place),
+            GraphError::Cycle { hops, place } => cycle(hops, place),
             GraphError::ExportInUse {
                 export,
                 importers,
@@ -103,17 +96,9 @@ impl GraphError {
 }
 
 /// "resources depend on each other in a cycle: A → B → A", with a label on each hop.
-fn cycle(level: Level, hops: &[Hop], place: &str) -> Diagnostic {
-    let (what, help) = match level {
-        Level::Stacks => (
-            "stacks",
-            "move what both need into a third stack that both read, or read one of the values another way (a `param`, `ssm_param`)",
-        ),
-        Level::Resources => (
-            "resources",
-            "CloudFormation cannot create any of them first: remove one reference, or move it into a resource of its own (security groups that admit each other: an `AWS::EC2::SecurityGroupIngress` for one of the rules)",
-        ),
-    };
+fn cycle(hops: &[Hop], place: &str) -> Diagnostic {
+    let what = "resources";
+    let help = "CloudFormation cannot create any of them first: remove one reference, or move it into a resource of its own (security groups that admit each other: an `AWS::EC2::SecurityGroupIngress` for one of the rules)";
     let Some(first) = hops.first() else {
         return Diagnostic::error(
             Code::StackCycle,

@@ -46,12 +46,13 @@ pub fn check_export_removal(previous: &str, ex: &Expanded, diags: &mut Diagnosti
             return;
         }
     };
-    // Export name -> the previous stacks importing it, as "stack-name (region)".
-    let mut importers: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    // (environment, region, export name) -> the previous stacks importing it, as
+    // "`stack-name` (region)": export names are scoped to an account and region.
+    let mut importers: BTreeMap<(&str, &str, &str), Vec<String>> = BTreeMap::new();
     for s in &previous.stacks {
         for e in &s.imports {
             importers
-                .entry(e.as_str())
+                .entry((s.env.as_str(), s.region.as_str(), e.as_str()))
                 .or_default()
                 .push(format!("`{}` ({})", s.stack_name, s.region));
         }
@@ -65,7 +66,9 @@ pub fn check_export_removal(previous: &str, ex: &Expanded, diags: &mut Diagnosti
             continue; // not built this time: nothing changes for it
         };
         for export in &old.exports {
-            let Some(users) = importers.get(export.as_str()) else {
+            let Some(users) =
+                importers.get(&(old.env.as_str(), old.region.as_str(), export.as_str()))
+            else {
                 continue;
             };
             if now

@@ -32,9 +32,11 @@ pub use exports::check_export_removal;
 
 /// Builds the stack graph and checks both levels for cycles; `None` when there is one.
 pub fn check(ex: &Expanded, diags: &mut Diagnostics) -> Option<StackGraph> {
-    let stacks = StackGraph::new(&ex.stacks);
+    // Stack-level cycles never get this far: expansion evaluates a stack before any
+    // stack that reads it, so it meets every cycle first and reports it there, with
+    // its hops. The waves stay empty for a cyclic graph all the same.
+    let stacks = StackGraph::new(ex);
     let mut found = Diagnostics::default();
-    stacks.check(&ex.stacks, &mut found);
     for inst in &ex.stacks {
         ResourceGraph::new(inst).check(inst, &mut found);
     }
@@ -56,25 +58,32 @@ pub struct StackEdge {
     pub span: Span,
 }
 
-/// The stack instances of one build; node weights index [`crate::expand::Expanded::stacks`].
+/// The stack instances of one build and the ones they read outside the selection;
+/// node weights number them as [`Expanded::instance`] does.
 pub struct StackGraph {
     pub graph: DiGraph<usize, StackEdge>,
     /// Each instance's wave, 1-based: one more than the latest wave it depends on.
     /// Empty when the graph has a cycle.
     wave: Vec<usize>,
+    /// How many of the nodes are selected instances (the rest are context).
+    selected: usize,
 }
 
 impl StackGraph {
-    /// Dependencies on instances outside `stacks` (left out by `--region`) are not
-    /// edges: those deploy on their own.
-    pub fn new(stacks: &[StackInstance]) -> StackGraph {
-        let mut graph = DiGraph::with_capacity(stacks.len(), stacks.len());
+    /// Context instances (read by selected ones, left out by `--region`) are nodes
+    /// too, so waves are numbered as in a build of everything: a wave depends only
+    /// on an instance's ancestors, and expansion evaluated all of them.
+    pub fn new(ex: &Expanded) -> StackGraph {
+        let n = ex.instance_count();
+        let mut graph = DiGraph::with_capacity(n, n);
         let mut index: HashMap<(&str, &str, &str), NodeIndex> = HashMap::new();
-        for (i, inst) in stacks.iter().enumerate() {
+        for i in 0..n {
+            let inst = ex.instance(i);
             let node = graph.add_node(i);
             index.insert((&inst.env, &inst.region, &inst.stack), node);
         }
-        for (i, inst) in stacks.iter().enumerate() {
+        for i in 0..n {
+            let inst = ex.instance(i);
             for d in &inst.depends_on {
                 if let Some(&from) = index.get(&(&*inst.env, &*d.region, &*d.stack)) {
                     let edge = StackEdge {
@@ -86,7 +95,11 @@ impl StackGraph {
             }
         }
         let wave = waves(&graph);
-        StackGraph { graph, wave }
+        StackGraph {
+            graph,
+            wave,
+            selected: ex.stacks.len(),
+        }
     }
 
     /// The wave of instance `i` (1-based), when the graph has no cycle.
@@ -94,10 +107,14 @@ impl StackGraph {
         self.wave.get(i).copied()
     }
 
-    /// The instances of each wave, in build order.
+    /// The selected instances of each wave, in build order. A wave whose instances
+    /// are all outside the selection is an empty list, so numbers stay the same.
     pub fn waves(&self) -> Vec<Vec<usize>> {
         let mut out: Vec<Vec<usize>> = Vec::new();
         for (i, &w) in self.wave.iter().enumerate() {
+            if i >= self.selected {
+                break;
+            }
             if out.len() < w {
                 out.resize_with(w, Vec::new);
             }
@@ -116,49 +133,6 @@ impl StackGraph {
         deps.sort_unstable();
         deps.dedup();
         deps
-    }
-
-    /// One diagnostic per cycle, each hop labelled at its reference.
-    pub fn check(&self, stacks: &[StackInstance], diags: &mut Diagnostics) {
-        for cycle in find_cycles(&self.graph) {
-            let hops = hops(&self.graph, &cycle, |e| {
-                let (from, to) = (self.graph[e.from], self.graph[e.to]);
-                Hop {
-                    from: stack_label(stacks, to, from),
-                    to: stack_label(stacks, from, to),
-                    how: match &e.weight.kind {
-                        DependencyKind::Import { output } | DependencyKind::Read { output } => {
-                            format!("reads `{output}` of")
-                        }
-                        DependencyKind::Explicit => "depends on".into(),
-                    },
-                    span: e.weight.span,
-                }
-            });
-            let Some(first) = self
-                .graph
-                .edge_endpoints(cycle[0])
-                .map(|(_, to)| &stacks[self.graph[to]])
-            else {
-                continue;
-            };
-            let error = GraphError::Cycle {
-                level: error::Level::Stacks,
-                hops,
-                place: format!("in environment `{}`", first.env),
-            };
-            diags.push(error.to_diagnostic());
-        }
-    }
-}
-
-/// `stack`, or `stack (region)` when the other end of the hop is in another region.
-fn stack_label(stacks: &[StackInstance], this: usize, other: usize) -> String {
-    let (a, b) = (&stacks[this], &stacks[other]);
-    if a.region == b.region {
-        a.stack.clone()
-    } else {
-        format!("{} ({})", a.stack, a.region)
     }
 }
 
@@ -228,7 +202,6 @@ impl<'a> ResourceGraph<'a> {
                 span: e.weight.span,
             });
             let error = GraphError::Cycle {
-                level: error::Level::Resources,
                 hops,
                 place: format!("in stack `{}`", inst.stack),
             };

@@ -11,6 +11,8 @@
 //!   "clusters": [ { "id": "env/region", "env", "region",
 //!                   "groups": [ { "id", "label" } ] } ],     // stacks, in the resources view
 //!   "nodes": [ { "id", "label", "cluster", "group"?, "kind", "detail", "wave"? } ],
+//!            // kind: "stack", "resource", "component", or "context" (read by a shown
+//!            // stack, but left out by --region / --env)
 //!   "edges": [ { "from", "to", "mechanism", "label" } ],    // from deploys before to
 //!   "waves": [ [node id, ...], ... ] }                      // stacks view only
 //! ```
@@ -21,7 +23,7 @@
 use serde::Serialize;
 
 use super::{instance_id, ResourceGraph, StackGraph};
-use crate::expand::{Expanded, StackInstance};
+use crate::expand::{DependencyKind, Expanded, StackInstance};
 use crate::Map;
 
 /// Which level of the graph to show.
@@ -103,6 +105,29 @@ impl Request {
     }
 }
 
+/// `--stack` names that no stack has, as errors with a did-you-mean.
+pub fn check_request(
+    ex: &Expanded,
+    request: &Request,
+    diags: &mut crate::diagnostics::Diagnostics,
+) {
+    let mut names: Vec<&str> = ex.stacks.iter().map(|i| i.stack.as_str()).collect();
+    names.dedup();
+    for s in &request.stacks {
+        if !names.contains(&s.as_str()) {
+            diags.push(
+                crate::diagnostics::Diagnostic::error(
+                    crate::codes::Code::UnknownName,
+                    crate::expand::root_span(),
+                    format!("--stack {s}: no such stack"),
+                )
+                .with_label("selected on the command line")
+                .with_suggestion(s, names.iter().copied()),
+            );
+        }
+    }
+}
+
 pub fn view(ex: &Expanded, graph: &StackGraph, request: &Request) -> GraphView {
     let kept: Vec<usize> = (0..ex.stacks.len())
         .filter(|&i| request.keeps(&ex.stacks[i]))
@@ -148,24 +173,14 @@ fn cluster_id(inst: &StackInstance) -> String {
 }
 
 fn stacks_view(ex: &Expanded, graph: &StackGraph, kept: &[usize], out: &mut GraphView) {
-    let mut is_kept = vec![false; ex.stacks.len()];
+    let mut is_kept = vec![false; ex.instance_count()];
     for &i in kept {
         is_kept[i] = true;
     }
-    for &i in kept {
-        let inst = &ex.stacks[i];
-        out.nodes.push(Node {
-            id: instance_id(inst),
-            label: inst.stack.clone(),
-            cluster: cluster_id(inst),
-            group: None,
-            kind: "stack",
-            detail: inst.stack_name.clone(),
-            wave: graph.wave(i),
-        });
-    }
-    // One edge per (producer, consumer, mechanism), labelled with what it carries.
+    // One edge per (producer, consumer, mechanism), labelled with what it carries. A
+    // producer outside the selection (a region left out) is shown as context.
     let mut edges: Map<(usize, usize, &'static str), Vec<String>> = Map::default();
+    let mut context: Vec<usize> = Vec::new();
     for &to in kept {
         for e in graph.graph.edges_directed(
             petgraph::graph::NodeIndex::new(to),
@@ -174,17 +189,56 @@ fn stacks_view(ex: &Expanded, graph: &StackGraph, kept: &[usize], out: &mut Grap
             use petgraph::visit::EdgeRef;
             let from = graph.graph[e.source()];
             if !is_kept[from] {
-                continue;
+                if from < ex.stacks.len() {
+                    continue; // filtered out of the view
+                }
+                if !context.contains(&from) {
+                    context.push(from);
+                }
             }
-            let items = edges
-                .entry((from, to, e.weight().kind.mechanism()))
-                .or_default();
-            if let Some(o) = e.weight().kind.output() {
+            let kind = &e.weight().kind;
+            let mechanism = match kind {
+                DependencyKind::Read { .. }
+                    if ex.instance(from).region != ex.instance(to).region =>
+                {
+                    "cross-region"
+                }
+                _ => kind.mechanism(),
+            };
+            let items = edges.entry((from, to, mechanism)).or_default();
+            if let Some(o) = kind.output() {
                 if !items.iter().any(|x| x == o) {
                     items.push(o.to_string());
                 }
             }
         }
+    }
+    context.sort_unstable();
+    for &i in kept.iter().chain(&context) {
+        let inst = ex.instance(i);
+        let cluster = cluster_id(inst);
+        if !out.clusters.iter().any(|c| c.id == cluster) {
+            out.clusters.push(Cluster {
+                id: cluster.clone(),
+                env: inst.env.clone(),
+                region: inst.region.clone(),
+                groups: Vec::new(),
+            });
+        }
+        let selected = i < ex.stacks.len();
+        out.nodes.push(Node {
+            id: instance_id(inst),
+            label: inst.stack.clone(),
+            cluster,
+            group: None,
+            kind: if selected { "stack" } else { "context" },
+            detail: if selected {
+                inst.stack_name.clone()
+            } else {
+                format!("{} (not selected)", inst.stack_name)
+            },
+            wave: graph.wave(i),
+        });
     }
     let mut list: Vec<_> = edges.into_iter().collect();
     list.sort_by_key(|((from, to, mechanism), _)| (*to, *from, *mechanism));
@@ -195,12 +249,13 @@ fn stacks_view(ex: &Expanded, graph: &StackGraph, kept: &[usize], out: &mut Grap
             format!("{mechanism}: {}", outputs.join(", "))
         };
         out.edges.push(Edge {
-            from: instance_id(&ex.stacks[from]),
-            to: instance_id(&ex.stacks[to]),
+            from: instance_id(ex.instance(from)),
+            to: instance_id(ex.instance(to)),
             mechanism: mechanism.to_string(),
             label,
         });
     }
+    // Wave numbers are the manifest's: a wave with nothing shown stays, empty.
     out.waves = Some(
         graph
             .waves()
@@ -211,7 +266,6 @@ fn stacks_view(ex: &Expanded, graph: &StackGraph, kept: &[usize], out: &mut Grap
                     .map(|i| instance_id(&ex.stacks[i]))
                     .collect::<Vec<_>>()
             })
-            .filter(|w| !w.is_empty())
             .collect(),
     );
 }
@@ -308,7 +362,14 @@ pub fn order_text(ex: &Expanded, graph: &StackGraph, request: &Request) -> Strin
             let after: Vec<String> = graph
                 .dependencies(i)
                 .into_iter()
-                .map(|d| instance_id(&ex.stacks[d]))
+                .map(|d| {
+                    let id = instance_id(ex.instance(d));
+                    if d < ex.stacks.len() {
+                        id
+                    } else {
+                        format!("{id} [not selected]")
+                    }
+                })
                 .collect();
             if after.is_empty() {
                 out.push_str(&format!("  {id}\n"));

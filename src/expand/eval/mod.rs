@@ -27,6 +27,11 @@ type InstanceKey = (String, String, String);
 /// Outputs of a stack or component instance, by name, with the span of their value.
 type Outputs = Map<String, (Value, Span)>;
 
+/// Below this much free stack, evaluating another stack instance first grows the
+/// stack by [`STACK_SEGMENT`].
+const STACK_RED_ZONE: usize = 2 << 20;
+const STACK_SEGMENT: usize = 32 << 20;
+
 /// Components instantiating components deeper than this are reported.
 const MAX_COMPONENT_DEPTH: usize = 32;
 
@@ -225,7 +230,11 @@ impl<'a> Expander<'a> {
             None => {
                 self.states.insert(key.clone(), State::InProgress);
                 self.chain.push((key.clone(), via));
-                let result = self.run_stack(env, region, stack);
+                // One stack's evaluation is bounded (tree depth, component nesting);
+                // chains of stacks are not, so each link gets room of its own.
+                let result = stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || {
+                    self.run_stack(env, region, stack)
+                });
                 self.chain.pop();
                 let state = match result {
                     Some((inst, outputs)) => {
@@ -257,31 +266,35 @@ impl<'a> Expander<'a> {
         };
         let mut names: Vec<String> = cycle.iter().map(|k| name(k)).collect();
         names.push(name(key));
-        let place = if regional {
-            format!("in environment `{}`", key.0)
-        } else {
-            format!("in {} {}", key.0, key.1)
-        };
+
         let span = via.map_or_else(|| self.checked.stacks[&key.2].name.span, |v| v.span);
         let verb = via.map_or("reads", |v| v.verb);
         let last = self.chain.last().map(|c| name(&c.0)).unwrap_or_default();
         let mut d = Diagnostic::error(
             Code::StackCycle,
             span,
+            // The same in every environment and region: reported once.
             format!(
-                "stacks depend on each other in a cycle: {} ({place})",
-                names.join(" → "),
+                "stacks depend on each other in a cycle: {}",
+                names.join(" → ")
             ),
         )
         .with_label(format!("`{last}` {verb} `{}` here", name(key)));
+        let mut only_depends_on = verb == "depends on";
         for (i, (k, v)) in self.chain.iter().enumerate().skip(start + 1) {
             if let Some(v) = v {
                 let from = name(&self.chain[i - 1].0);
                 d = d.with_secondary(v.span, format!("`{from}` {} `{}` here", v.verb, name(k)));
+                only_depends_on &= v.verb == "depends on";
             }
         }
-        self.diags
-            .push(d.with_help("move the shared resources into a separate stack that both read"));
+        let d = if only_depends_on {
+            d.with_help("remove one of these `depends_on`: together they ask for an order that cannot exist")
+        } else {
+            d.with_help("move what both need into a third stack that both read")
+                .with_note("a stack is evaluated whole before a stack that reads it, so even a read of an output known at compile time ties the two; such a value can be a `param` or an environment field instead")
+        };
+        self.diags.push(d);
     }
 
     fn run_stack(
@@ -455,7 +468,7 @@ impl<'a> Expander<'a> {
         mut self,
         envs: &[EnvInfo],
         selected: &[(usize, String)],
-    ) -> (Vec<StackInstance>, Diagnostics) {
+    ) -> (Vec<StackInstance>, Vec<StackInstance>, Diagnostics) {
         let order = |i: &StackInstance| {
             let e = envs
                 .iter()
@@ -472,26 +485,58 @@ impl<'a> Expander<'a> {
                 .unwrap_or(usize::MAX);
             (e, r, s)
         };
-        let mut instances = std::mem::take(&mut self.instances);
+        let instances = std::mem::take(&mut self.instances);
         // A read from another region evaluates that region's stack even when
-        // `--region` leaves it out: it is needed for the value, not built.
-        instances.retain(|i| order(i).1 != usize::MAX);
+        // `--region` leaves it out: it is needed for the value and the deploy order,
+        // not built.
+        let (mut instances, mut context): (Vec<_>, Vec<_>) = instances
+            .into_iter()
+            .partition(|i| order(i).1 != usize::MAX);
         instances.sort_by_key(order);
-        // Exports are decided after every importer has run.
-        let imported: std::collections::BTreeSet<String> = instances
+        context.sort_by(|a, b| {
+            let (ea, _, sa) = order(a);
+            let (eb, _, sb) = order(b);
+            (ea, &a.region, sa).cmp(&(eb, &b.region, sb))
+        });
+        // Exports are decided after every importer has run. Export names are scoped
+        // to an account and region, and an environment is one account: a stack
+        // exports what a stack of its environment and region imports.
+        let imported: std::collections::BTreeSet<(&str, &str, &str)> = instances
             .iter()
-            .flat_map(|i| i.imports.iter().cloned())
+            .flat_map(|i| {
+                i.imports
+                    .iter()
+                    .map(move |e| (i.env.as_str(), i.region.as_str(), e.as_str()))
+            })
             .collect();
-        for inst in &mut instances {
+        let mut exported: Vec<Vec<String>> = Vec::with_capacity(instances.len());
+        for inst in &instances {
+            let prefix = &inst.stack_name;
+            exported.push(
+                inst.outputs
+                    .keys()
+                    .filter(|name| {
+                        let export = export_name(prefix, name);
+                        imported.contains(&(
+                            inst.env.as_str(),
+                            inst.region.as_str(),
+                            export.as_str(),
+                        )) || inst.kept_exports.contains(name)
+                    })
+                    .cloned()
+                    .collect(),
+            );
+        }
+        for (inst, names) in instances.iter_mut().zip(exported) {
             let prefix = inst.stack_name.clone();
             for (name, out) in inst.outputs.iter_mut() {
                 let export = export_name(&prefix, name);
-                if imported.contains(&export) || inst.kept_exports.contains(name) {
+                if names.contains(name) {
                     out.export = Some(export);
                 }
             }
         }
-        (instances, self.diags)
+        (instances, context, self.diags)
     }
 }
 

@@ -154,7 +154,7 @@ impl Expander<'_> {
 
     /// `depends_on = [network, storage["eu-west-1"]]` at a stack's top level.
     fn stack_depends_on(&mut self, f: &mut Frame, b: &mut Body, value: &Expr) {
-        for item in self.option_items(f, b, value) {
+        for (item, span) in self.option_items(f, b, value) {
             match item {
                 Value::Stack(target) => {
                     let Some(env) = f.env else { continue };
@@ -162,7 +162,7 @@ impl Expander<'_> {
                     if target.name == f.stack && region == f.region {
                         let d = Diagnostic::error(
                             Code::StackCycle,
-                            value.span,
+                            span,
                             format!("stack `{}` depends on itself", target.name),
                         )
                         .with_label("self-reference");
@@ -174,7 +174,7 @@ impl Expander<'_> {
                         &region,
                         &target.name,
                         Some(Via {
-                            span: value.span,
+                            span,
                             verb: "depends on",
                         }),
                     );
@@ -182,11 +182,11 @@ impl Expander<'_> {
                         stack: target.name,
                         region,
                         kind: DependencyKind::Explicit,
-                        span: value.span,
+                        span,
                     });
                 }
                 Value::Error => {}
-                other => self.wrong_item(b, "depends_on", "stacks", value.span, &other),
+                other => self.wrong_item(b, "depends_on", "stacks", span, &other),
             }
         }
     }
@@ -194,22 +194,24 @@ impl Expander<'_> {
     /// `exports = ["vpc_id"]`: outputs exported even when no stack of this program
     /// imports them (for a two-step removal, or for stacks outside this program).
     fn stack_exports(&mut self, f: &mut Frame, b: &mut Body, value: &Expr) {
-        for item in self.option_items(f, b, value) {
+        for (item, span) in self.option_items(f, b, value) {
             match item {
-                Value::Str(s) => f.exports.push((s, value.span)),
+                Value::Str(s) => f.exports.push((s, span)),
                 Value::Error => {}
-                other => {
-                    self.wrong_item(b, "exports", "output names as strings", value.span, &other)
-                }
+                other => self.wrong_item(b, "exports", "output names as strings", span, &other),
             }
         }
     }
 
-    /// A stack option's items: the elements of a list, or the one value.
-    fn option_items(&mut self, f: &mut Frame, b: &mut Body, value: &Expr) -> Vec<Value> {
+    /// A stack option's items with their spans: the elements of a list, or the one
+    /// value.
+    fn option_items(&mut self, f: &mut Frame, b: &mut Body, value: &Expr) -> Vec<(Value, Span)> {
+        if let ExprKind::List(xs) = &value.kind {
+            return xs.iter().map(|x| (self.expr(f, b, x), x.span)).collect();
+        }
         match self.expr(f, b, value) {
-            Value::List(xs) => xs,
-            other => vec![other],
+            Value::List(xs) => xs.into_iter().map(|x| (x, value.span)).collect(),
+            other => vec![(other, value.span)],
         }
     }
 
