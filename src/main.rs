@@ -38,6 +38,10 @@ enum Command {
         /// OUT_DIR/manifest.json) is removed: for when the importing stack goes too.
         #[arg(long)]
         allow_export_removal: bool,
+        /// The manifest.json of what is deployed, for the export guard, instead of
+        /// OUT_DIR/manifest.json (a CI job on a fresh checkout has no OUT_DIR yet).
+        #[arg(long, value_name = "FILE")]
+        previous_manifest: Option<PathBuf>,
     },
     /// Parse, resolve, type-check and expand; write nothing.
     Check {
@@ -216,9 +220,19 @@ fn run(cli: Cli) -> ExitCode {
             input,
             out_dir,
             allow_export_removal,
+            previous_manifest,
         } => {
-            let Some(c) = compile_input(&input, Mode::Build, Some(&out_dir), allow_export_removal)
-            else {
+            let previous = match &previous_manifest {
+                Some(file) => match std::fs::read_to_string(file) {
+                    Ok(text) => Some(text),
+                    Err(e) => {
+                        eprintln!("error: cannot read {}: {}", file.display(), io_reason(&e));
+                        return ExitCode::from(EXIT_IO);
+                    }
+                },
+                None => std::fs::read_to_string(out_dir.join("manifest.json")).ok(),
+            };
+            let Some(c) = compile_input(&input, Mode::Build, previous, allow_export_removal) else {
                 return ExitCode::from(EXIT_IO);
             };
             report(&c, &input);
@@ -288,17 +302,16 @@ fn io_reason(e: &std::io::Error) -> String {
 }
 
 /// Reads the root file and compiles it. `None` after printing an I/O error.
-/// `previous`: the output directory whose `manifest.json` (if any) guards exports.
+/// `previous`: the manifest of what is deployed, which guards exports.
 fn compile_input(
     input: &Input,
     mode: Mode,
-    previous: Option<&Path>,
+    previous: Option<String>,
     allow_export_removal: bool,
 ) -> Option<Compilation> {
     read_and(input, |name, text, options| {
         let options = Options {
-            previous_manifest: previous
-                .and_then(|dir| std::fs::read_to_string(dir.join("manifest.json")).ok()),
+            previous_manifest: previous,
             allow_export_removal,
             ..options.clone()
         };

@@ -405,6 +405,26 @@ fn removing_an_export_in_use_needs_two_deploys() {
     std::fs::write(&file, program(not_importing, "")).unwrap();
     assert_eq!(build(&[]).status.code(), Some(0));
 
+    // A fresh checkout in CI has no output directory: the deployed manifest is passed.
+    std::fs::write(&file, program(importing, "")).unwrap();
+    assert_eq!(build(&[]).status.code(), Some(0));
+    let deployed = dir.join("deployed-manifest.json");
+    std::fs::copy(out.join("manifest.json"), &deployed).unwrap();
+    std::fs::remove_dir_all(&out).unwrap();
+    std::fs::write(&file, program(not_importing, "")).unwrap();
+    let o = build(&["--previous-manifest", deployed.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("E0405"));
+    let o = build(&[
+        "--previous-manifest",
+        dir.join("missing.json").to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "an unreadable manifest is an I/O error"
+    );
+
     // And the override, for an importer that is deleted along with it.
     std::fs::write(&file, program(importing, "")).unwrap();
     assert_eq!(build(&[]).status.code(), Some(0));

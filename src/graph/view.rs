@@ -17,8 +17,9 @@
 //!   "waves": [ [node id, ...], ... ] }                      // stacks view only
 //! ```
 //!
-//! Stack node ids are `env/region/stack`; resource node ids add the logical ID, or
-//! the component instance name when resources are collapsed (the default).
+//! Stack node ids are `env/region/stack`; resource node ids add `/LogicalId`, or
+//! `/component:name` for a component instance when resources are collapsed (the
+//! default).
 
 use serde::Serialize;
 
@@ -281,7 +282,8 @@ fn resources_view(inst: &StackInstance, all: bool, out: &mut GraphView) {
     }
     // Node of each resource: itself, or its stack-level component instance.
     let node_of = |res: &crate::expand::CfnResource, logical_id: &str| match (&res.component, all) {
-        (Some((instance, _)), false) => format!("{stack_id}/{instance}"),
+        // `:` never occurs in a logical ID, so the two kinds of node never share an id.
+        (Some((instance, _)), false) => format!("{stack_id}/component:{instance}"),
         _ => format!("{stack_id}/{logical_id}"),
     };
     let mut nodes: Map<String, (String, &'static str, String, usize)> = Map::default();
