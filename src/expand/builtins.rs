@@ -485,7 +485,9 @@ fn call_unchecked(
                 weak: true,
                 ..target.clone()
             })),
-            _ => Err(wrong(b, arg(0), "a stack")),
+            _ => Err(wrong(b, arg(0), "a stack").with_note(
+                "`weak` applies to another stack (`weak(network).vpc_id`); values of this stack, component outputs included, need no cross-stack read",
+            )),
         },
     }
 }

@@ -12,7 +12,7 @@ use crate::expand::props;
 use crate::expand::value::{Deploy, DeployShape, ResourceRef, StackTarget, Value};
 use crate::expand::{Dependency, DependencyKind};
 use crate::span::Span;
-use crate::syntax::ast::{self, BinOp, Expr, ExprKind, StrPart, UnOp};
+use crate::syntax::ast::{self, BinOp, Expr, ExprKind, Statement, StrPart, UnOp};
 
 impl Expander<'_> {
     // ───────────── expressions ─────────────
@@ -387,17 +387,32 @@ impl Expander<'_> {
         };
         let Some((value, _)) = outputs.get(&field.node).cloned() else {
             let names: Vec<String> = outputs.keys().cloned().collect();
-            let d = Diagnostic::error(
-                Code::UnknownOutput,
-                field.span,
-                format!("stack `{stack}` has no output `{}`", field.node),
-            )
-            .with_label("unknown output")
-            .with_suggestion(&field.node, names.iter().map(String::as_str))
-            .with_secondary(
-                self.checked.stacks[stack].name.span,
-                format!("stack `{stack}` declared here"),
-            );
+            let decl = &self.checked.stacks[stack];
+            // Declared, but under an `if` or in a `for` that is empty here?
+            let d = match output_decl(&decl.body, &field.node) {
+                Some(declared) => Diagnostic::error(
+                    Code::UnknownOutput,
+                    field.span,
+                    format!(
+                        "stack `{stack}` has no output `{}` in {} {region}",
+                        field.node, env.name
+                    ),
+                )
+                .with_label("not output here")
+                .with_secondary(
+                    declared,
+                    format!("declared here, under a condition or loop that does not produce it in {} {region}", env.name),
+                )
+                .with_help("read it only where it exists (an `if` around the read), or output it in every environment and region"),
+                None => Diagnostic::error(
+                    Code::UnknownOutput,
+                    field.span,
+                    format!("stack `{stack}` has no output `{}`", field.node),
+                )
+                .with_label("unknown output")
+                .with_suggestion(&field.node, names.iter().map(String::as_str))
+                .with_secondary(decl.name.span, format!("stack `{stack}` declared here")),
+            };
             self.error(b, d);
             return Value::Error;
         };
@@ -847,4 +862,17 @@ fn local_path<'v>(b: &'v Body, e: &Expr) -> Option<&'v Value> {
         },
         _ => None,
     }
+}
+
+/// Where a stack body declares output `name`, at any depth of `if` and `for`.
+fn output_decl(block: &ast::Block, name: &str) -> Option<Span> {
+    block.statements.iter().find_map(|s| match s {
+        Statement::Output { name: n, .. } if n.node == name => Some(n.span),
+        Statement::If {
+            then, otherwise, ..
+        } => output_decl(then, name)
+            .or_else(|| otherwise.as_ref().and_then(|o| output_decl(o, name))),
+        Statement::For { body, .. } => output_decl(body, name),
+        _ => None,
+    })
 }
