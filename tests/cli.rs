@@ -371,7 +371,7 @@ fn removing_an_export_in_use_needs_two_deploys() {
             "app guard {{}}\n\
              environments {{ env dev {{ account = \"111111111111\", regions = [\"us-east-1\"] }} }}\n\
              stack network {{\n  resource vpc: AWS::EC2::VPC {{ CidrBlock = \"10.0.0.0/16\" }}\n  output vpc_id = vpc.ref\n{network_extra}}}\n\
-             stack app {{\n{app_body}}}\n"
+             stack web {{\n{app_body}}}\n"
         )
     };
     let file = dir.join("envs.sleuth");

@@ -228,6 +228,19 @@ pub fn resolve(parsed: Parsed) -> (Checked, Diagnostics) {
                     }
                 }
                 ast::Item::Stack(s) => {
+                    if check::GLOBALS.contains(&s.name.node.as_str()) {
+                        // Inside stacks the stack would win, and `app.name` would read
+                        // an output of it.
+                        diags.push(
+                            Diagnostic::error(
+                                Code::Duplicate,
+                                s.name.span,
+                                format!("`{}` is built in and cannot be a stack name", s.name.node),
+                            )
+                            .with_label("shadows the built-in name in every stack")
+                            .with_help("choose another name, such as `web` or `service`"),
+                        );
+                    }
                     if let Some(prev) = checked.stacks.get(&s.name.node) {
                         diags.push(duplicate("stack", &s.name, prev.name.span));
                     } else {
