@@ -2,7 +2,7 @@
 //! region (and one per stack inside it in the resources view), edges labelled with
 //! the mechanism that made them. Render with `dot -Tsvg`.
 
-use crate::graph::view::GraphView;
+use crate::graph::view::{EdgeStyle, GraphView};
 
 /// A DOT string literal.
 fn quote(s: &str) -> String {
@@ -34,59 +34,45 @@ pub fn render(view: &GraphView) -> String {
     ));
     out.push_str("  node [shape=box, style=\"rounded,filled\", fillcolor=\"#f5f7fa\", fontname=\"Helvetica\", fontsize=11];\n");
     out.push_str("  edge [fontname=\"Helvetica\", fontsize=9, color=\"#5b6b7f\"];\n");
-    for (c, cluster) in view.clusters.iter().enumerate() {
+    for (c, (cluster, groups)) in view.nesting().into_iter().enumerate() {
         out.push_str(&format!("  subgraph cluster_{c} {{\n"));
         out.push_str(&format!(
             "    label={};\n    style=\"rounded\";\n    color=\"#9aa5b1\";\n",
             quote(&format!("{} · {}", cluster.env, cluster.region))
         ));
-        let node_line = |n: &crate::graph::view::Node, indent: &str| {
-            let style = if n.kind == "context" {
-                ", style=\"rounded,dashed\""
-            } else {
-                ""
-            };
-            let mut label = n.label.clone();
-            if let Some(w) = n.wave {
-                label.push_str(&format!("\nwave {w}"));
-            } else {
-                label.push('\n');
-                label.push_str(&n.detail);
-            }
-            format!(
-                "{indent}{} [label={}{style}];\n",
-                quote(&n.id),
-                quote(&label)
-            )
-        };
-        if cluster.groups.is_empty() {
-            for n in view.nodes.iter().filter(|n| n.cluster == cluster.id) {
-                out.push_str(&node_line(n, "    "));
-            }
-        } else {
-            for (g, group) in cluster.groups.iter().enumerate() {
+        for (g, (group, nodes)) in groups.into_iter().enumerate() {
+            let indent = if group.is_some() { "      " } else { "    " };
+            if let Some(group) = group {
                 out.push_str(&format!("    subgraph cluster_{c}_{g} {{\n"));
                 out.push_str(&format!(
                     "      label={};\n      style=\"dashed\";\n",
                     quote(&group.label)
                 ));
-                for n in view
-                    .nodes
-                    .iter()
-                    .filter(|n| n.group.as_deref() == Some(group.id.as_str()))
-                {
-                    out.push_str(&node_line(n, "      "));
-                }
+            }
+            for i in nodes {
+                let n = &view.nodes[i];
+                let style = if n.kind == "context" {
+                    ", style=\"rounded,dashed\""
+                } else {
+                    ""
+                };
+                out.push_str(&format!(
+                    "{indent}{} [label={}{style}];\n",
+                    quote(&n.id),
+                    quote(&n.caption())
+                ));
+            }
+            if group.is_some() {
                 out.push_str("    }\n");
             }
         }
         out.push_str("  }\n");
     }
     for e in &view.edges {
-        let style = match e.mechanism.as_str() {
-            "get-stack-output" | "cross-region" => ", style=dashed",
-            "depends_on" => ", style=dotted",
-            _ => "",
+        let style = match e.style() {
+            EdgeStyle::Dashed => ", style=dashed",
+            EdgeStyle::Dotted => ", style=dotted",
+            EdgeStyle::Solid => "",
         };
         out.push_str(&format!(
             "  {} -> {} [label={}{style}];\n",

@@ -3,7 +3,7 @@
 //! resources view). Node ids are positional (`n0`, `n1`, ...) because Mermaid ids
 //! cannot hold `/`; the labels carry the names.
 
-use crate::graph::view::GraphView;
+use crate::graph::view::{EdgeStyle, GraphView};
 
 /// A Mermaid quoted label: `"` becomes `#quot;`, a backtick `#96;` (a label that
 /// starts with one would be read as Markdown text), line breaks `<br/>`.
@@ -27,48 +27,32 @@ pub fn render(view: &GraphView) -> String {
         .collect();
     let id = |node: &str| index.get(node).map(|i| format!("n{i}"));
     let mut out = String::from("flowchart LR\n");
-    for (c, cluster) in view.clusters.iter().enumerate() {
+    for (c, (cluster, groups)) in view.nesting().into_iter().enumerate() {
         out.push_str(&format!(
             "  subgraph c{c}[{}]\n",
             label(&format!("{} · {}", cluster.env, cluster.region))
         ));
-        let node_line = |i: usize, indent: &str| {
-            let n = &view.nodes[i];
-            let text = match n.wave {
-                Some(w) => format!("{}\nwave {w}", n.label),
-                None => format!("{}\n{}", n.label, n.detail),
-            };
-            format!("{indent}n{i}[{}]\n", label(&text))
-        };
-        if cluster.groups.is_empty() {
-            for (i, _) in view
-                .nodes
-                .iter()
-                .enumerate()
-                .filter(|(_, n)| n.cluster == cluster.id)
-            {
-                out.push_str(&node_line(i, "    "));
-            }
-        } else {
-            for (g, group) in cluster.groups.iter().enumerate() {
+        for (g, (group, nodes)) in groups.into_iter().enumerate() {
+            let indent = if group.is_some() { "      " } else { "    " };
+            if let Some(group) = group {
                 out.push_str(&format!("    subgraph c{c}_{g}[{}]\n", label(&group.label)));
-                for (i, _) in view
-                    .nodes
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, n)| n.group.as_deref() == Some(group.id.as_str()))
-                {
-                    out.push_str(&node_line(i, "      "));
-                }
+            }
+            for i in nodes {
+                out.push_str(&format!(
+                    "{indent}n{i}[{}]\n",
+                    label(&view.nodes[i].caption())
+                ));
+            }
+            if group.is_some() {
                 out.push_str("    end\n");
             }
         }
         out.push_str("  end\n");
     }
     for e in &view.edges {
-        let arrow = match e.mechanism.as_str() {
-            "get-stack-output" | "cross-region" | "depends_on" => "-.->",
-            _ => "-->",
+        let arrow = match e.style() {
+            EdgeStyle::Solid => "-->",
+            EdgeStyle::Dashed | EdgeStyle::Dotted => "-.->",
         };
         // The view only links its own nodes; anything else would not parse.
         let (Some(from), Some(to)) = (id(&e.from), id(&e.to)) else {

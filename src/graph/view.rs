@@ -98,6 +98,70 @@ pub struct Edge {
     pub label: String,
 }
 
+/// How a renderer draws an edge: a strong read solid, a `Fn::GetStackOutput` read
+/// dashed, an explicit `depends_on` dotted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EdgeStyle {
+    Solid,
+    Dashed,
+    Dotted,
+}
+
+impl Edge {
+    pub fn style(&self) -> EdgeStyle {
+        match self.mechanism.as_str() {
+            "get-stack-output" | "cross-region" => EdgeStyle::Dashed,
+            "depends_on" => EdgeStyle::Dotted,
+            _ => EdgeStyle::Solid,
+        }
+    }
+}
+
+impl Node {
+    /// The node's text in a drawing: its label, then its wave (stacks) or its
+    /// detail (resources), on a second line.
+    pub fn caption(&self) -> String {
+        match self.wave {
+            Some(w) => format!("{}\nwave {w}", self.label),
+            None => format!("{}\n{}", self.label, self.detail),
+        }
+    }
+}
+
+/// A stack's nodes inside a cluster (or the whole cluster's, with no group).
+pub type NodeGroup<'v> = (Option<&'v Group>, Vec<usize>);
+
+impl GraphView {
+    /// What a drawing nests: each cluster, with its groups (stacks, in the resources
+    /// view; else one unnamed group), each with the indices of its nodes.
+    pub fn nesting(&self) -> Vec<(&Cluster, Vec<NodeGroup<'_>>)> {
+        let members = |keep: &dyn Fn(&Node) -> bool| -> Vec<usize> {
+            (0..self.nodes.len())
+                .filter(|&i| keep(&self.nodes[i]))
+                .collect()
+        };
+        self.clusters
+            .iter()
+            .map(|c| {
+                let groups = if c.groups.is_empty() {
+                    vec![(None, members(&|n| n.cluster == c.id))]
+                } else {
+                    c.groups
+                        .iter()
+                        .map(|g| {
+                            (
+                                Some(g),
+                                members(&|n| n.group.as_deref() == Some(g.id.as_str())),
+                            )
+                        })
+                        .collect()
+                };
+                (c, groups)
+            })
+            .collect()
+    }
+}
+
 impl Request {
     fn keeps(&self, inst: &StackInstance) -> bool {
         (self.envs.is_empty() || self.envs.contains(&inst.env))
