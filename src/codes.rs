@@ -105,6 +105,12 @@ codes! {
         "Reads from another region, and `weak(stack)` reads, compile to\n`Fn::GetStackOutput`, which returns one string. A list output is stored joined with\ncommas, and CloudFormation's `Fn::Split` does not accept `Fn::GetStackOutput`, so the\nlist cannot be rebuilt. Output the items you need one by one, or import the list\nfrom a stack in the same region without `weak`.\n";
     ExportInUse = "E0405", "export removed while a deployed stack imports it",
         "CloudFormation refuses to change or delete an export that another stack imports.\nThe previous build's `manifest.json` in the output directory shows a stack\nimporting an export this build no longer produces; deploying the exporter first (as\nthe pipeline does) would fail. Remove it in two steps: first keep the output and\nlist it in the exporting stack's `exports = [\"name\"]` while the importer stops\nusing it, build and deploy; then remove it. `--allow-export-removal` skips this\ncheck (for instance when the importing stack is being deleted).\n";
+    PipelineSetting = "E0700", "unknown or missing pipeline setting",
+        "A `pipeline` block needs `account`, `region` and `source`, and knows these settings:\n`execution_mode` (`superseded`, `queued`, `parallel`), `max_actions_per_stage`, and the\nblock `build { image, compute, timeout, path }`. Its steps are `stage ENV` (options\n`rollout` and `deploy`) and `approve \"label\"` (options `notify`, `timeout`,\n`review_url`, `custom_data`). Sources: `github`, `bitbucket`, `gitlab` (`repo`,\n`connection`, `branch`, `full_clone`), `codecommit` (`repo`, `branch`), `s3` (`bucket`,\n`key`).\n";
+    EnvStagedTwice = "E0701", "environment deployed by two stages",
+        "Each environment is deployed by one stage of a pipeline, so its stacks deploy in\ndependency order in one place. Deploy several environments in one stage with\n`stage [qa, perf]`.\n";
+    ApprovalGuardsNothing = "E0702", "approval that guards nothing",
+        "An `approve` step holds the pipeline before the stage that follows it. One at the\nend of the pipeline, or one directly after another, guards nothing: move it above the\nstage it is for, or merge the two.\n";
     TooManyResources = "E0500", "too many resources in a template",
         "A CloudFormation template holds at most 500 resources. Split the stack.\n";
     TooManyOutputs = "E0501", "too many outputs in a template",

@@ -65,6 +65,22 @@ pub fn check_program(program: &Checked, diags: &mut Diagnostics) {
         c.scopes.push(keyed_resources(&stack.body));
         c.block(&stack.body, true);
     }
+    for pipeline in program.pipelines.values() {
+        // Values in a pipeline see what the top level sees: params, `app`.
+        super::pipeline::check_pipeline(program, pipeline, diags, &mut |e, d| {
+            let mut c = Checker {
+                program,
+                diags: d,
+                module: 0,
+                in_stack: false,
+                scopes: vec![Map::default()],
+                loop_depth: 0,
+                calls: Vec::new(),
+                current: None,
+            };
+            c.expr(e);
+        });
+    }
     let mut calls = Vec::new();
     for (id, comp) in program.components.iter().enumerate() {
         let mut c = Checker {

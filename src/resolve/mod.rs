@@ -4,6 +4,7 @@
 
 mod check;
 pub mod load;
+mod pipeline;
 
 use crate::Map;
 
@@ -43,6 +44,7 @@ pub struct Checked {
     pub envs: Vec<ast::EnvDecl>,
     pub environments_span: Option<Span>,
     pub stacks: Map<String, ast::Stack>,
+    pub pipelines: Map<String, ast::Pipeline>,
     pub components: Vec<ComponentDef>,
     /// For each module, the components visible in it by name.
     pub scopes: Vec<Map<String, usize>>,
@@ -59,6 +61,7 @@ pub fn resolve(parsed: Parsed) -> (Checked, Diagnostics) {
         envs: Vec::new(),
         environments_span: None,
         stacks: Map::default(),
+        pipelines: Map::default(),
         components: Vec::new(),
         scopes: vec![Map::default(); parsed.modules.len()],
     };
@@ -247,6 +250,13 @@ pub fn resolve(parsed: Parsed) -> (Checked, Diagnostics) {
                         checked.stacks.insert(s.name.node.clone(), s.clone());
                     }
                 }
+                ast::Item::Pipeline(p) => {
+                    if let Some(prev) = checked.pipelines.get(&p.name.node) {
+                        diags.push(duplicate("pipeline", &p.name, prev.name.span));
+                    } else {
+                        checked.pipelines.insert(p.name.node.clone(), p.clone());
+                    }
+                }
             }
         }
     }
@@ -292,5 +302,6 @@ fn item_span(item: &ast::Item) -> Span {
         ast::Item::Environments(e) => e.span,
         ast::Item::Component(c) => c.span,
         ast::Item::Stack(s) => s.span,
+        ast::Item::Pipeline(p) => p.span,
     }
 }

@@ -22,6 +22,39 @@ pub enum Item {
     Environments(Environments),
     Component(Component),
     Stack(Stack),
+    Pipeline(Pipeline),
+}
+
+/// `pipeline name { ... }`: settings and steps in the order written.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Pipeline {
+    pub name: Ident,
+    pub steps: Vec<PipelineStep>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum PipelineStep {
+    /// `account = "111111111111"`, `source = github(...)`.
+    Setting { name: Ident, value: Expr },
+    /// `build { image = "..." }`.
+    Settings {
+        name: Ident,
+        entries: Vec<Entry>,
+        span: Span,
+    },
+    /// `stage prod { rollout = waves(1) }`: the environments it deploys.
+    Stage {
+        envs: Vec<Ident>,
+        options: Vec<Entry>,
+        span: Span,
+    },
+    /// `approve "Promote to prod" { notify = [...] }`.
+    Approve {
+        label: Spanned<String>,
+        options: Vec<Entry>,
+        span: Span,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

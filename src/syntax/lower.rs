@@ -95,6 +95,9 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_for
             | Rule::kw_in
             | Rule::kw_resource_ty
+            | Rule::kw_pipeline
+            | Rule::kw_stage
+            | Rule::kw_approve
             | Rule::EOI
     )
 }
@@ -133,6 +136,7 @@ impl Lower<'_> {
             Rule::environments_item => Item::Environments(self.environments(p)),
             Rule::component_item => Item::Component(self.component(p)),
             Rule::stack_item => Item::Stack(self.stack(p)),
+            Rule::pipeline_item => Item::Pipeline(self.pipeline(p)),
             _ => return None,
         })
     }
@@ -258,6 +262,71 @@ impl Lower<'_> {
         let name = self.ident(c.next().expect("grammar: stack name"));
         let body = self.block(c.next().expect("grammar: stack body"));
         Stack { name, body, span }
+    }
+
+    fn pipeline(&mut self, p: Pair<'_, Rule>) -> Pipeline {
+        let span = self.span(&p);
+        let mut c = Cursor::new(p);
+        let name = self.ident(c.next().expect("grammar: pipeline name"));
+        let mut steps = Vec::new();
+        while let Some(s) = c.next() {
+            steps.push(self.pipeline_step(s));
+        }
+        Pipeline { name, steps, span }
+    }
+
+    fn pipeline_step(&mut self, p: Pair<'_, Rule>) -> PipelineStep {
+        // From the keyword to the last token: pest's span would take in the whitespace
+        // it skipped looking for the optional `{ ... }`.
+        let span = {
+            let whole = self.span(&p);
+            let end = p
+                .clone()
+                .into_inner()
+                .last()
+                .map_or(whole.end, |last| self.span(&last).end);
+            Span::new(self.file, whole.start as usize, end as usize)
+        };
+        match p.as_rule() {
+            Rule::stage_step => {
+                let mut c = Cursor::new(p);
+                let first = c.next().expect("grammar: stage environments");
+                let envs = match first.as_rule() {
+                    Rule::stage_envs => Cursor::new(first).items.map(|i| self.ident(i)).collect(),
+                    _ => vec![self.ident(first)],
+                };
+                let options = c.next().map(|e| self.entries(e)).unwrap_or_default();
+                PipelineStep::Stage {
+                    envs,
+                    options,
+                    span,
+                }
+            }
+            Rule::approve_step => {
+                let mut c = Cursor::new(p);
+                let label = self.plain_string(c.next().expect("grammar: approval label"));
+                let options = c.next().map(|e| self.entries(e)).unwrap_or_default();
+                PipelineStep::Approve {
+                    label,
+                    options,
+                    span,
+                }
+            }
+            Rule::settings_block => {
+                let mut c = Cursor::new(p);
+                let name = self.ident(c.next().expect("grammar: settings name"));
+                let entries = self.entries(c.next().expect("grammar: settings entries"));
+                PipelineStep::Settings {
+                    name,
+                    entries,
+                    span,
+                }
+            }
+            _ => match self.assign_stmt(p) {
+                Statement::Assign { name, value } => PipelineStep::Setting { name, value },
+                _ => unreachable!("assign_stmt lowers to an assignment"),
+            },
+        }
     }
 
     fn block(&mut self, p: Pair<'_, Rule>) -> Block {

@@ -33,8 +33,13 @@ fn phrase(rule: Rule) -> &'static str {
         Rule::kw_for => "`for`",
         Rule::kw_in => "`in`",
         Rule::kw_resource_ty => "`Resource`",
+        Rule::kw_pipeline => "`pipeline`",
+        Rule::kw_stage => "`stage`",
+        Rule::kw_approve => "`approve`",
         Rule::file => "a file",
-        Rule::item => "an item (`app`, `import`, `param`, `environments`, `component` or `stack`)",
+        Rule::item => {
+            "an item (`app`, `import`, `param`, `environments`, `component`, `stack` or `pipeline`)"
+        }
         Rule::app_item => "an `app` block",
         Rule::import_item => "an import",
         Rule::import_source => "a module path such as `std.network` or a quoted file path",
@@ -47,6 +52,12 @@ fn phrase(rule: Rule) -> &'static str {
         Rule::env_decl => "an `env name { ... }`",
         Rule::component_item => "a component",
         Rule::stack_item => "a stack",
+        Rule::pipeline_item => "a pipeline",
+        Rule::pipeline_step => "a pipeline step (`stage`, `approve`) or setting (`name = value`)",
+        Rule::stage_step => "`stage env`",
+        Rule::stage_envs => "`[env, ...]`",
+        Rule::approve_step => "`approve \"label\"`",
+        Rule::settings_block => "`name { ... }`",
         Rule::block => "`{`",
         Rule::statement => "a statement (`let`, `resource`, `output`, `if`, `for`)",
         Rule::let_stmt => "`let`",
