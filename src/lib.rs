@@ -11,6 +11,7 @@ pub mod diagnostics;
 pub mod emit;
 pub mod expand;
 pub mod graph;
+pub mod pipeline;
 pub mod resolve;
 pub mod schema;
 pub mod source;

@@ -1,0 +1,5 @@
+//! Pipelines (issue 4, in progress): the deploy plan of each stage. The typed
+//! pipeline model, the CodePipeline and GitHub Actions emitters and their validations
+//! follow docs/design/pipeline.md.
+
+pub mod plan;
