@@ -178,7 +178,7 @@ fn parse_override(text: &str, ty: &Type) -> Result<Value, String> {
 /// Checks a value against its declared type; on failure reports at the offending part
 /// of `expr` (when given), with `code` replacing a plain type mismatch.
 #[allow(clippy::too_many_arguments)]
-fn check_or_report(
+pub(super) fn check_or_report(
     value: Value,
     ty: &Type,
     span: Span,

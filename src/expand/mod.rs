@@ -8,6 +8,7 @@ pub mod builtins;
 mod env;
 mod eval;
 mod options;
+mod pipeline;
 mod props;
 pub mod value;
 
@@ -21,6 +22,7 @@ use crate::span::Span;
 
 pub use env::{AppInfo, Approval, EnvInfo};
 pub use eval::export_name;
+pub use pipeline::{BuildDef, PipelineDef, SourceDef, StepDef};
 
 /// What the caller selects and overrides.
 #[derive(Clone, Debug, Default)]
@@ -174,6 +176,8 @@ pub struct Expanded {
     /// `--region`): evaluated for their values and their place in the deploy order,
     /// never emitted.
     pub context: Vec<StackInstance>,
+    /// The program's pipelines, evaluated.
+    pub pipelines: Vec<PipelineDef>,
 }
 
 impl Expanded {
@@ -196,6 +200,7 @@ pub fn expand(checked: &Checked, options: &Options) -> (Option<Expanded>, Diagno
     let params = env::params(checked, &options.params, &mut diags);
     let app = env::app(checked, &params, &mut diags);
     let envs = env::environments(checked, &params, &mut diags);
+    let pipelines = pipeline::pipelines(checked, &params, &mut diags);
     if checked.stacks.is_empty() {
         diags.push(
             Diagnostic::error(Code::MissingItem, root, "the program declares no stack")
@@ -230,6 +235,7 @@ pub fn expand(checked: &Checked, options: &Options) -> (Option<Expanded>, Diagno
             envs,
             stacks,
             context,
+            pipelines,
         }),
         diags,
     )
