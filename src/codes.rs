@@ -111,6 +111,8 @@ codes! {
         "Each environment is deployed by one stage of a pipeline, so its stacks deploy in\ndependency order in one place. Deploy several environments in one stage with\n`stage [qa, perf]`.\n";
     ApprovalGuardsNothing = "E0702", "approval that guards nothing",
         "An `approve` step holds the pipeline before the stage that follows it. One at the\nend of the pipeline, or one directly after another, guards nothing: move it above the\nstage it is for, or merge the two.\n";
+    StageOrder = "E0703", "stages cannot deploy in dependency order",
+        "A pipeline deploys its stages one after another, and inside a stage the regions\nroll out as `rollout` says. A stack instance must deploy after every instance it reads\nor depends on: in an earlier stage, in an earlier group of regions of its own stage,\nor at an earlier runOrder of the same group. Move the environment it reads into an\nearlier stage, list the regions so the one read from comes first, or use\n`rollout = parallel`.\n";
     TooManyResources = "E0500", "too many resources in a template",
         "A CloudFormation template holds at most 500 resources. Split the stack.\n";
     TooManyOutputs = "E0501", "too many outputs in a template",

@@ -70,6 +70,11 @@ pub fn compile(
     if let (Some(previous), false) = (&options.previous_manifest, options.allow_export_removal) {
         graph::check_export_removal(previous, &expanded, &mut diags);
     }
+    // Pipelines are laid out (and so checked against the deploy order); their files
+    // are not emitted yet (issue 4, in progress on this branch).
+    for def in &expanded.pipelines {
+        pipeline::layout::layout(def, &expanded, &mut diags);
+    }
     let files = emit_files(&expanded, &stack_graph, &mut diags);
     if diags.has_errors() || mode == Mode::Check {
         return done(sources, diags, None);

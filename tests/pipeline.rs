@@ -72,3 +72,52 @@ fn the_release_pipeline() {
         ]
     );
 }
+
+/// A protected environment without an approval before it gets one; the written
+/// approval before prod guards it, and dev deploys first.
+#[test]
+fn approvals_are_inserted_for_protected_environments() {
+    use sleuthc::pipeline::layout::{layout, LaidOut};
+    let rel = "tests/ui/pipeline/release.sleuth";
+    let text = std::fs::read_to_string(common::root().join(rel)).expect("readable");
+    let (parsed, _) = sleuthc::resolve::load(rel, text.clone(), &common::RepoLoader);
+    let (checked, _) = sleuthc::resolve::resolve(parsed);
+    let (expanded, _) = sleuthc::expand::expand(&checked, &Default::default());
+    let ex = expanded.expect("expands");
+    let mut diags = sleuthc::diagnostics::Diagnostics::default();
+    let stages = layout(&ex.pipelines[0], &ex, &mut diags);
+    assert!(diags.is_empty());
+    let names: Vec<String> = stages
+        .iter()
+        .map(|s| match s {
+            LaidOut::Approve {
+                label, inserted, ..
+            } => format!("approve {label} {inserted}"),
+            LaidOut::Deploy { name, steps, .. } => format!("{name} {}", steps.len()),
+        })
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            "Deploy-dev 1",
+            "Deploy-staging 2",
+            "approve Promote to prod false",
+            "Deploy-prod 3",
+        ]
+    );
+    // Without the written approval, one is inserted.
+    let mut def = ex.pipelines[0].clone();
+    def.steps.retain(|s| !matches!(s, StepDef::Approve { .. }));
+    let stages = layout(&def, &ex, &mut diags);
+    assert!(
+        matches!(&stages[2], LaidOut::Approve { label, inserted: true, .. } if label == "Approve prod")
+    );
+    // prod one region at a time: runOrders 1, 2, 3.
+    let LaidOut::Deploy { steps, .. } = &stages[3] else {
+        panic!("prod")
+    };
+    assert_eq!(
+        steps.iter().map(|s| s.run_order).collect::<Vec<_>>(),
+        vec![1, 2, 3]
+    );
+}
