@@ -50,15 +50,9 @@ fn the_release_pipeline() {
                 assert_eq!(*deploy, DeployMode::CreateUpdate);
                 format!("stage {} {rollout:?}", envs.join(","))
             }
-            StepDef::Approve {
-                label,
-                notify,
-                timeout_minutes,
-                review_url,
-                ..
-            } => {
-                assert!(review_url.is_some());
-                format!("approve {label} {notify:?} {timeout_minutes:?}")
+            StepDef::Approve { approval: a, .. } => {
+                assert!(a.review_url.is_some());
+                format!("approve {} {:?} {:?}", a.label, a.notify, a.timeout_minutes)
             }
         })
         .collect();
@@ -90,9 +84,9 @@ fn approvals_are_inserted_for_protected_environments() {
     let names: Vec<String> = stages
         .iter()
         .map(|s| match s {
-            LaidOut::Approve {
-                label, inserted, ..
-            } => format!("approve {label} {inserted}"),
+            LaidOut::Approve { approval, inserted } => {
+                format!("approve {} {inserted}", approval.label)
+            }
             LaidOut::Deploy { name, steps, .. } => format!("{name} {}", steps.len()),
         })
         .collect();
@@ -110,7 +104,7 @@ fn approvals_are_inserted_for_protected_environments() {
     def.steps.retain(|s| !matches!(s, StepDef::Approve { .. }));
     let stages = layout(&def, &ex, &mut diags);
     assert!(
-        matches!(&stages[2], LaidOut::Approve { label, inserted: true, .. } if label == "Approve prod")
+        matches!(&stages[2], LaidOut::Approve { approval, inserted: true } if approval.label == "Approve prod")
     );
     // prod one region at a time: runOrders 1, 2, 3.
     let LaidOut::Deploy { steps, .. } = &stages[3] else {

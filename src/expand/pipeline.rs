@@ -71,13 +71,21 @@ pub enum StepDef {
         span: Span,
     },
     Approve {
-        label: String,
-        notify: Vec<String>,
-        timeout_minutes: Option<u64>,
-        review_url: Option<String>,
-        custom_data: Option<String>,
+        approval: ApprovalDef,
         span: Span,
     },
+}
+
+/// A manual approval step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApprovalDef {
+    pub label: String,
+    /// E-mail addresses, subscribed to the step's SNS topic.
+    pub notify: Vec<String>,
+    /// `None`: CodePipeline's default (7 days).
+    pub timeout_minutes: Option<u64>,
+    pub review_url: Option<String>,
+    pub custom_data: Option<String>,
 }
 
 /// Evaluates every pipeline of the program.
@@ -266,11 +274,13 @@ impl Eval<'_> {
                     let custom_data = option(options, "custom_data")
                         .and_then(|e| self.string(e, &Type::String, "`custom_data`"));
                     steps.push(StepDef::Approve {
-                        label: label.node.clone(),
-                        notify,
-                        timeout_minutes,
-                        review_url,
-                        custom_data,
+                        approval: ApprovalDef {
+                            label: label.node.clone(),
+                            notify,
+                            timeout_minutes,
+                            review_url,
+                            custom_data,
+                        },
                         span: *span,
                     });
                 }

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use crate::codes::Code;
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::expand::{Approval, Expanded, PipelineDef, StepDef};
+use crate::expand::{Approval, ApprovalDef, Expanded, PipelineDef, StepDef};
 use crate::graph::instance_id;
 use crate::span::Span;
 
@@ -15,11 +15,7 @@ use super::plan::{plan_stage, DeployMode, Instance, PlanError, Step};
 #[derive(Clone, Debug, PartialEq)]
 pub enum LaidOut {
     Approve {
-        label: String,
-        notify: Vec<String>,
-        timeout_minutes: Option<u64>,
-        review_url: Option<String>,
-        custom_data: Option<String>,
+        approval: ApprovalDef,
         /// Inserted for a protected environment, not written.
         inserted: bool,
     },
@@ -62,19 +58,8 @@ pub fn layout(def: &PipelineDef, ex: &Expanded, diags: &mut Diagnostics) -> Vec<
     let mut out = Vec::new();
     for (n, step) in def.steps.iter().enumerate() {
         match step {
-            StepDef::Approve {
-                label,
-                notify,
-                timeout_minutes,
-                review_url,
-                custom_data,
-                ..
-            } => out.push(LaidOut::Approve {
-                label: label.clone(),
-                notify: notify.clone(),
-                timeout_minutes: *timeout_minutes,
-                review_url: review_url.clone(),
-                custom_data: custom_data.clone(),
+            StepDef::Approve { approval, .. } => out.push(LaidOut::Approve {
+                approval: approval.clone(),
                 inserted: false,
             }),
             StepDef::Stage {
@@ -95,11 +80,13 @@ pub fn layout(def: &PipelineDef, ex: &Expanded, diags: &mut Diagnostics) -> Vec<
                     .collect();
                 if !guarded && !protected.is_empty() {
                     out.push(LaidOut::Approve {
-                        label: format!("Approve {}", protected.join(", ")),
-                        notify: Vec::new(),
-                        timeout_minutes: None,
-                        review_url: None,
-                        custom_data: None,
+                        approval: ApprovalDef {
+                            label: format!("Approve {}", protected.join(", ")),
+                            notify: Vec::new(),
+                            timeout_minutes: None,
+                            review_url: None,
+                            custom_data: None,
+                        },
                         inserted: true,
                     });
                 }
