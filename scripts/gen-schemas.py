@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate schema/cfn.schemas from the resource provider schemas bundled in cfn-lint.
+"""Generate schema/cfn.schemas (and schema/handler-permissions.tsv) from the resource provider schemas bundled in cfn-lint.
 
 Run with the python that has cfn-lint installed:
 
@@ -26,6 +26,12 @@ Output format (one file, deterministic, UTF-8, '\n' line ends):
              "tp" tag property name when it is not "Tags"
              "g"  sorted indices into the header's regions offering the type;
                   omitted when every region offers it
+
+schema/handler-permissions.tsv: one line per type whose schema lists handlers,
+sorted by type name: <Type::Name>\t<IAM actions separated by spaces>, the union of
+the create, update, delete and read handler permissions, sorted, without the few
+that are not IAM actions (cfn-lint's Policies.json decides). It is what a
+CloudFormation execution role needs to manage resources of that type.
 
 Shapes: "s" string, "i" integer, "n" number, "b" boolean, "j" anything,
 {"l": shape} list, {"m": shape} map, {"o": {props}, "r": [required]} object
@@ -373,6 +379,11 @@ def main() -> int:
     root = Path(__file__).resolve().parent.parent
     ap.add_argument("--out", default=str(root / "schema" / "cfn.schemas"))
     ap.add_argument(
+        "--permissions-out",
+        default=str(root / "schema" / "handler-permissions.tsv"),
+        help="where the handler permissions go",
+    )
+    ap.add_argument(
         "--check",
         action="store_true",
         help="write nothing; exit 1 if the output file is not up to date",
@@ -406,6 +417,8 @@ def main() -> int:
                     hashes[t] = h
             offered.setdefault(t, []).append(i)
 
+    actions = known_actions()
+    permission_lines = []
     lines = [
         json.dumps(
             {"cfn_lint": CFN_LINT_VERSION, "regions": regions}, separators=(",", ":")
@@ -436,20 +449,56 @@ def main() -> int:
         if len(idx) != len(regions):
             entry["g"] = idx
         lines.append(t + "\t" + json.dumps(entry, separators=(",", ":"), ensure_ascii=False))
+        perms = handler_permissions(schema, actions)
+        if perms is not None:
+            permission_lines.append(t + "\t" + " ".join(perms))
 
-    text = "\n".join(lines) + "\n"
-    out = Path(args.out)
-    if args.check:
-        current = out.read_text(encoding="utf-8") if out.exists() else None
-        if current != text:
-            print(f"{out} is out of date: run scripts/gen-schemas.py", file=sys.stderr)
-            return 1
-        print(f"{out} is up to date", file=sys.stderr)
-        return 0
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
-    print(f"wrote {out}: {len(lines) - 1} types, {out.stat().st_size} bytes", file=sys.stderr)
-    return 0
+    outputs = [
+        (Path(args.out), "\n".join(lines) + "\n"),
+        (Path(args.permissions_out), "\n".join(permission_lines) + "\n"),
+    ]
+    stale = 0
+    for out, text in outputs:
+        if args.check:
+            current = out.read_text(encoding="utf-8") if out.exists() else None
+            if current != text:
+                print(f"{out} is out of date: run scripts/gen-schemas.py", file=sys.stderr)
+                stale += 1
+            else:
+                print(f"{out} is up to date", file=sys.stderr)
+            continue
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        print(f"wrote {out}: {text.count(chr(10))} lines, {out.stat().st_size} bytes", file=sys.stderr)
+    return 1 if stale else 0
+
+
+def known_actions() -> set:
+    """Every IAM action cfn-lint knows (data/AdditionalSpecs/Policies.json), lower case."""
+    path = Path(os.path.dirname(cfnlint.__file__)) / "data" / "AdditionalSpecs" / "Policies.json"
+    with open(path) as f:
+        services = json.load(f)
+    return {
+        f"{prefix}:{action}".lower()
+        for prefix, service in services.items()
+        for action in service.get("Actions", {})
+    }
+
+
+def handler_permissions(schema: dict, known: set):
+    """The IAM actions CloudFormation needs to create, update, delete and read a
+    resource of this type (the provider's handler permissions), sorted and without
+    duplicates, keeping only actions cfn-lint knows (schemas list a few that IAM does
+    not, such as `s3:REST.PUT.OBJECT`). None when the schema lists no handlers."""
+    handlers = schema.get("handlers") or {}
+    perms = set()
+    for kind in ("create", "update", "delete", "read"):
+        for p in (handlers.get(kind) or {}).get("permissions", []):
+            if isinstance(p, str) and p.lower() in known:
+                perms.add(p)
+    if not handlers:
+        return None
+    return sorted(perms, key=lambda p: (p.lower(), p))
 
 
 if __name__ == "__main__":

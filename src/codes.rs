@@ -106,13 +106,24 @@ codes! {
     ExportInUse = "E0405", "export removed while a deployed stack imports it",
         "CloudFormation refuses to change or delete an export that another stack imports.\nThe previous build's `manifest.json` in the output directory shows a stack\nimporting an export this build no longer produces; deploying the exporter first (as\nthe pipeline does) would fail. Remove it in two steps: first keep the output and\nlist it in the exporting stack's `exports = [\"name\"]` while the importer stops\nusing it, build and deploy; then remove it. `--allow-export-removal` skips this\ncheck (for instance when the importing stack is being deleted).\n";
     PipelineSetting = "E0700", "unknown or missing pipeline setting",
-        "A `pipeline` block needs `account`, `region` and `source`, and knows these settings:\n`execution_mode` (`superseded`, `queued`, `parallel`), `max_actions_per_stage`, and the\nblock `build { image, compute, timeout, path }`. Its steps are `stage ENV` (options\n`rollout` and `deploy`) and `approve \"label\"` (options `notify`, `timeout`,\n`review_url`, `custom_data`). Sources: `github`, `bitbucket`, `gitlab` (`repo`,\n`connection`, `branch`, `full_clone`), `codecommit` (`repo`, `branch`), `s3` (`bucket`,\n`key`).\n";
+        "A `pipeline` block needs `account`, `region` and `source`, and knows these settings:\n`execution_mode` (`superseded` or `queued`; not `parallel`, where two executions would
+update the same stacks at once), `max_actions_per_stage` (1 to 50), and the\nblock `build { image, compute, timeout, path }`. Its steps are `stage ENV` (options\n`rollout` and `deploy`) and `approve \"label\"` (options `notify`, `timeout`,\n`review_url`, `custom_data`). Sources: `github`, `bitbucket`, `gitlab` (`repo`,\n`connection`, `branch`, `full_clone`), `codecommit` (`repo`, `branch`), `s3` (`bucket`,\n`key`).\n";
     EnvStagedTwice = "E0701", "environment deployed by two stages",
         "Each environment is deployed by one stage of a pipeline, so its stacks deploy in\ndependency order in one place. Deploy several environments in one stage with\n`stage [qa, perf]`.\n";
     ApprovalGuardsNothing = "E0702", "approval that guards nothing",
         "An `approve` step holds the pipeline before the stage that follows it. One at the\nend of the pipeline, or one directly after another, guards nothing: move it above the\nstage it is for, or merge the two.\n";
     StageOrder = "E0703", "stages cannot deploy in dependency order",
         "A pipeline deploys its stages one after another, and inside a stage the regions\nroll out as `rollout` says. A stack instance must deploy after every instance it reads\nor depends on: in an earlier stage, in an earlier group of regions of its own stage,\nor at an earlier runOrder of the same group. Move the environment it reads into an\nearlier stage, list the regions so the one read from comes first, or use\n`rollout = parallel`.\n";
+    PipelineQuota = "E0704", "pipeline quota exceeded",
+        "CodePipeline holds at most 50 stages and 500 actions in a pipeline, 50 actions in a\nstage (`max_actions_per_stage` lowers that), and runOrders up to 999. A deploy stage\nwith more actions than a stage holds is split at runOrder boundaries into\n`Deploy-prod-1`, `Deploy-prod-2`, ...; one runOrder that alone has too many actions\ncannot be split: roll the stage out in waves of fewer regions (`rollout = waves(n)`),\nor deploy its environments in separate stages.\n";
+    PipelineName = "E0705", "invalid stage or action name",
+        "Pipeline, stage and action names are 1 to 100 characters of letters, digits, `.`,\n`@`, `-` and `_`, and unique (stages in the pipeline, actions in a stage). Stage names\ncome from approval labels (`approve \"Promote to prod\"` is stage `Promote-to-prod`),\ndeploy actions are named `<stack>@<region>`.\n";
+    ActionConfiguration = "E0706", "action configuration value too long or empty",
+        "Every value of an action's configuration is 1 to 1,000 characters: custom data,\nreview links, repository and branch names, stack names. Shorten the value.\n";
+    GeneratedName = "E0707", "generated resource name invalid",
+        "A pipeline's roles, buckets, keys, project and topics get names built from the app,\nthe pipeline, the account and the region, because the pipeline declaration must name\nthem literally. IAM role names are at most 64 characters, S3 bucket names 63 (lower\ncase letters, digits, `.` and `-`), stack names 128. Shorten the app or pipeline name.\n";
+    ExecutionPolicy = "E0708", "execution role policy cannot be derived",
+        "The CloudFormation execution role of each target account and region gets the\nhandler permissions of every resource type deployed there (from the resource provider\nschemas). A type whose schema lists no handlers, or a policy beyond IAM's size\nlimits, cannot be derived.\n";
     TooManyResources = "E0500", "too many resources in a template",
         "A CloudFormation template holds at most 500 resources. Split the stack.\n";
     TooManyOutputs = "E0501", "too many outputs in a template",

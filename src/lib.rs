@@ -70,12 +70,13 @@ pub fn compile(
     if let (Some(previous), false) = (&options.previous_manifest, options.allow_export_removal) {
         graph::check_export_removal(previous, &expanded, &mut diags);
     }
-    // Pipelines are laid out (and so checked against the deploy order); their files
-    // are not emitted yet (issue 4, in progress on this branch).
-    for def in &expanded.pipelines {
-        pipeline::layout::layout(def, &expanded, &mut diags);
-    }
-    let files = emit_files(&expanded, &stack_graph, &mut diags);
+    let rebuild = pipeline::Rebuild {
+        root_name,
+        params: &options.params,
+    };
+    let selected = !options.envs.is_empty() || !options.regions.is_empty();
+    let pipelines = pipeline::emit(&expanded, &rebuild, selected, &mut diags);
+    let files = emit_files(&expanded, &stack_graph, pipelines, &mut diags);
     if diags.has_errors() || mode == Mode::Check {
         return done(sources, diags, None);
     }
@@ -170,10 +171,11 @@ fn done(sources: SourceMap, diags: Diagnostics, files: Option<Vec<OutputFile>>) 
     }
 }
 
-/// Templates first (in manifest order), then the manifest.
+/// Templates first (in manifest order), then the pipelines' files, then the manifest.
 fn emit_files(
     ex: &expand::Expanded,
     stack_graph: &graph::StackGraph,
+    pipelines: pipeline::Emitted,
     diags: &mut Diagnostics,
 ) -> Vec<OutputFile> {
     let mut files = Vec::with_capacity(ex.stacks.len() + 1);
@@ -190,7 +192,8 @@ fn emit_files(
     emit::limits::check_stack_names(&ex.stacks, diags);
     emit::limits::check_exports(&ex.stacks, diags);
     let schemas = schema::SchemaDb::embedded().cfn_lint_version().to_string();
-    let manifest = emit::manifest::manifest(ex, stack_graph, &sizes, &schemas);
+    let manifest = emit::manifest::manifest(ex, stack_graph, &sizes, &schemas, pipelines.manifest);
+    files.extend(pipelines.files);
     files.push(OutputFile {
         path: "manifest.json".into(),
         contents: emit::to_json(&manifest),

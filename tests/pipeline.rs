@@ -1,5 +1,5 @@
-//! Pipelines evaluated into their typed model (emission comes later; see
-//! docs/design/pipeline.md).
+//! Pipelines: the typed model, the layout of stages, and the emitted declaration,
+//! templates and manifest entries (docs/design/pipeline.md).
 
 mod common;
 
@@ -84,7 +84,9 @@ fn approvals_are_inserted_for_protected_environments() {
     let names: Vec<String> = stages
         .iter()
         .map(|s| match s {
-            LaidOut::Approve { approval, inserted } => {
+            LaidOut::Approve {
+                approval, inserted, ..
+            } => {
                 format!("approve {} {inserted}", approval.label)
             }
             LaidOut::Deploy { name, steps, .. } => format!("{name} {}", steps.len()),
@@ -104,7 +106,7 @@ fn approvals_are_inserted_for_protected_environments() {
     def.steps.retain(|s| !matches!(s, StepDef::Approve { .. }));
     let stages = layout(&def, &ex, &mut diags);
     assert!(
-        matches!(&stages[2], LaidOut::Approve { approval, inserted: true } if approval.label == "Approve prod")
+        matches!(&stages[2], LaidOut::Approve { approval, inserted: true, .. } if approval.label == "Approve prod")
     );
     // prod one region at a time: runOrders 1, 2, 3.
     let LaidOut::Deploy { steps, .. } = &stages[3] else {
@@ -113,5 +115,252 @@ fn approvals_are_inserted_for_protected_environments() {
     assert_eq!(
         steps.iter().map(|s| s.run_order).collect::<Vec<_>>(),
         vec![1, 2, 3]
+    );
+}
+
+/// Compiles `source` (a program written here) as `build` does.
+fn build_source(source: &str, options: &sleuthc::Options) -> sleuthc::Compilation {
+    sleuthc::compile(
+        "case.sleuth",
+        source.to_string(),
+        &common::RepoLoader,
+        options,
+        sleuthc::Mode::Build,
+    )
+}
+
+fn file(c: &sleuthc::Compilation, path: &str) -> serde_json::Value {
+    let files = c
+        .files
+        .as_ref()
+        .unwrap_or_else(|| panic!("{}", common::render(c)));
+    let f = files
+        .iter()
+        .find(|f| f.path == path)
+        .unwrap_or_else(|| panic!("no {path}"));
+    serde_json::from_str(&f.contents).expect("JSON")
+}
+
+const SIX_REGIONS: &str = r#"
+app split {}
+environments {
+  env prod { account = "222222222222",
+             regions = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-central-1"] }
+}
+stack network { resource topic: AWS::SNS::Topic {} output arn = topic.TopicArn }
+stack compute { resource queue: AWS::SQS::Queue { Tags = [{ Key = "topic", Value = network.arn }] } }
+pipeline release {
+  account = "111111111111"
+  region = "us-east-1"
+  max_actions_per_stage = 5
+  source = s3(bucket: "split-source", key: "source.zip")
+  stage prod { rollout = waves(2) }
+}
+"#;
+
+/// A deploy stage with more actions than a stage holds is split at runOrder
+/// boundaries, never inside one, with runOrders starting from 1 in every part.
+#[test]
+fn a_stage_over_the_quota_is_split_between_run_orders() {
+    let c = build_source(SIX_REGIONS, &Default::default());
+    let decl = file(&c, "pipeline/release.pipeline.json");
+    let stages: Vec<(String, Vec<(String, u64)>)> = decl["pipeline"]["stages"]
+        .as_array()
+        .expect("stages")
+        .iter()
+        .map(|s| {
+            let actions = s["actions"]
+                .as_array()
+                .expect("actions")
+                .iter()
+                .map(|a| {
+                    (
+                        a["name"].as_str().expect("name").to_string(),
+                        a["runOrder"].as_u64().expect("runOrder"),
+                    )
+                })
+                .collect();
+            (s["name"].as_str().expect("name").to_string(), actions)
+        })
+        .collect();
+    let names: Vec<&str> = stages.iter().map(|(n, _)| n.as_str()).collect();
+    // 12 actions in waves of two regions: runOrders 1-2, 3-4, 5-6 of 2 actions each;
+    // at most 5 actions per stage keeps two runOrders (4 actions) together.
+    assert_eq!(
+        names,
+        [
+            "Source",
+            "Build",
+            "Deploy-prod-1",
+            "Deploy-prod-2",
+            "Deploy-prod-3"
+        ]
+    );
+    for (name, actions) in &stages[2..] {
+        assert!(actions.len() <= 5, "{name}: {actions:?}");
+        assert_eq!(actions[0].1, 1, "{name} starts at runOrder 1");
+        assert_eq!(
+            actions
+                .iter()
+                .filter(|a| a.0.starts_with("network"))
+                .count(),
+            2,
+            "{name}: {actions:?}"
+        );
+        // network before compute in every part.
+        for (a, order) in actions {
+            let want = if a.starts_with("network") { 1 } else { 2 };
+            assert_eq!(*order, want, "{name}: {a}");
+        }
+    }
+    // Artifact stores: the pipeline's region and every other region deployed to.
+    let stores = decl["pipeline"]["artifactStores"]
+        .as_object()
+        .expect("stores");
+    assert_eq!(stores.len(), 6);
+    // The S3 source polls (no trail needed) and the pipeline may read the object.
+    let template = file(&c, "pipeline/release.template.json");
+    let policy = template["Resources"]["PipelineRole"]["Properties"]["Policies"][0]
+        ["PolicyDocument"]
+        .to_string();
+    assert!(
+        policy.contains("arn:${AWS::Partition}:s3:::split-source/source.zip"),
+        "{policy}"
+    );
+}
+
+/// The template's `Stages` and the API declaration describe the same pipeline: the
+/// same stages, actions, runOrders, regions, roles and configuration keys, with the
+/// template's references replaced by literal names.
+#[test]
+fn template_and_declaration_agree() {
+    let c = common::compile_file("examples/tablesleuth/envs.sleuth", sleuthc::Mode::Build);
+    let template = file(&c, "pipeline/release.template.json");
+    let decl = file(&c, "pipeline/release.pipeline.json");
+    let cfn = template["Resources"]["Pipeline"]["Properties"]["Stages"]
+        .as_array()
+        .expect("stages")
+        .clone();
+    let api = decl["pipeline"]["stages"]
+        .as_array()
+        .expect("stages")
+        .clone();
+    assert_eq!(cfn.len(), api.len());
+    for (c, a) in cfn.iter().zip(&api) {
+        assert_eq!(c["Name"], a["name"]);
+        let (ca, aa) = (
+            c["Actions"].as_array().expect("a"),
+            a["actions"].as_array().expect("a"),
+        );
+        assert_eq!(ca.len(), aa.len());
+        for (x, y) in ca.iter().zip(aa) {
+            assert_eq!(x["Name"], y["name"]);
+            assert_eq!(x["RunOrder"], y["runOrder"]);
+            assert_eq!(x["Region"], y["region"]);
+            assert_eq!(x["RoleArn"], y["roleArn"]);
+            assert_eq!(x["TimeoutInMinutes"], y["timeoutInMinutes"]);
+            let keys = |v: &serde_json::Value| {
+                v.as_object().map(|m| m.keys().cloned().collect::<Vec<_>>())
+            };
+            assert_eq!(keys(&x["Configuration"]), keys(&y["configuration"]));
+            // Every API configuration value is a string of 1 to 1000 characters.
+            for v in y["configuration"]
+                .as_object()
+                .into_iter()
+                .flat_map(|m| m.values())
+            {
+                let s = v.as_str().expect("string");
+                assert!((1..=1000).contains(&s.len()), "{s}");
+            }
+        }
+    }
+    // Protected prod is guarded by the approval right before its stage, and every
+    // action region has an artifact store.
+    let names: Vec<&str> = api
+        .iter()
+        .map(|s| s["name"].as_str().expect("name"))
+        .collect();
+    let prod = names
+        .iter()
+        .position(|n| *n == "Deploy-prod")
+        .expect("prod");
+    assert_eq!(
+        api[prod - 1]["actions"][0]["actionTypeId"]["category"],
+        "Approval"
+    );
+    let stores = decl["pipeline"]["artifactStores"]
+        .as_object()
+        .expect("stores");
+    for s in &api {
+        for a in s["actions"].as_array().expect("actions") {
+            if let Some(r) = a["region"].as_str() {
+                assert!(stores.contains_key(r), "{r}");
+            }
+        }
+    }
+}
+
+/// A build of some environments or regions leaves pipelines out: a pipeline deploys
+/// every environment it names.
+#[test]
+fn a_partial_build_emits_no_pipeline() {
+    let options = sleuthc::Options {
+        envs: vec!["dev".into()],
+        ..Default::default()
+    };
+    let c = common::compile_file_with(
+        "examples/tablesleuth/envs.sleuth",
+        sleuthc::Mode::Build,
+        &options,
+    );
+    let files = c.files.expect("built");
+    assert!(files
+        .iter()
+        .all(|f| !f.path.starts_with("pipeline/") && !f.path.starts_with("bootstrap/")));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&files.last().expect("manifest").contents).expect("JSON");
+    assert_eq!(manifest["pipelines"], serde_json::json!([]));
+}
+
+/// Templates with IAM resources need CAPABILITY_IAM, named ones CAPABILITY_NAMED_IAM,
+/// and the deploy action passes exactly that.
+#[test]
+fn capabilities_follow_the_template() {
+    let source = r#"
+app caps {}
+environments { env dev { account = "111111111111", regions = ["us-east-2"] } }
+stack plain { resource topic: AWS::SNS::Topic {} }
+stack named {
+  resource role: AWS::IAM::Role {
+    RoleName = "caps-dev-named"
+    AssumeRolePolicyDocument = { Version = "2012-10-17", Statement = [
+      { Effect = "Allow", Principal = { Service = "ec2.amazonaws.com" }, Action = "sts:AssumeRole" }] }
+  }
+}
+pipeline release {
+  account = "111111111111"
+  region = "us-east-2"
+  source = codecommit(repo: "caps")
+  stage dev
+}
+"#;
+    let c = build_source(source, &Default::default());
+    let decl = file(&c, "pipeline/release.pipeline.json");
+    let deploy = &decl["pipeline"]["stages"][2]["actions"];
+    assert_eq!(deploy[0]["name"], "plain@us-east-2");
+    assert!(deploy[0]["configuration"].get("Capabilities").is_none());
+    assert_eq!(
+        deploy[1]["configuration"]["Capabilities"],
+        "CAPABILITY_NAMED_IAM"
+    );
+    // CodeCommit: no polling; an EventBridge rule starts the pipeline.
+    assert_eq!(
+        decl["pipeline"]["stages"][0]["actions"][0]["configuration"]["PollForSourceChanges"],
+        "false"
+    );
+    let template = file(&c, "pipeline/release.template.json");
+    assert_eq!(
+        template["Resources"]["SourceRule"]["Type"],
+        "AWS::Events::Rule"
     );
 }

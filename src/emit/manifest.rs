@@ -7,9 +7,12 @@ use serde::Serialize;
 use super::limits::MAX_INLINE_BODY;
 use crate::expand::{Expanded, StackInstance};
 use crate::graph::{instance_id, StackGraph};
+use crate::pipeline::declaration::capabilities;
+use crate::pipeline::ManifestPipeline;
 
-/// Version 2 added `id`, `wave`, `waves` and instance ids in `depends_on`.
-pub const MANIFEST_VERSION: u32 = 2;
+/// Version 2 added `id`, `wave`, `waves` and instance ids in `depends_on`; version 3
+/// `capabilities` per stack and `pipelines`.
+pub const MANIFEST_VERSION: u32 = 3;
 
 #[derive(Serialize)]
 pub struct Manifest<'a> {
@@ -22,6 +25,8 @@ pub struct Manifest<'a> {
     /// Stack instance ids by deploy wave: every instance of a wave can deploy in
     /// parallel once the earlier waves are done.
     pub waves: Vec<Vec<String>>,
+    /// Every pipeline, with its files, setup order and stages.
+    pub pipelines: Vec<ManifestPipeline>,
 }
 
 #[derive(Serialize)]
@@ -50,6 +55,8 @@ pub struct ManifestStack<'a> {
     pub imports: &'a [String],
     pub resources: usize,
     pub template_bytes: usize,
+    /// What CloudFormation must be told to create the template's IAM resources.
+    pub capabilities: Vec<&'static str>,
     /// Over 51,200 bytes: must be uploaded to S3 and passed by URL.
     pub upload_to_s3: bool,
 }
@@ -63,6 +70,7 @@ pub fn manifest<'a>(
     graph: &StackGraph,
     sizes: &[usize],
     schemas: &'a str,
+    pipelines: Vec<ManifestPipeline>,
 ) -> Manifest<'a> {
     let app = ex.app.name.as_str();
     let ids: Vec<String> = ex.stacks.iter().map(instance_id).collect();
@@ -118,6 +126,7 @@ pub fn manifest<'a>(
                     imports: &inst.imports,
                     resources: inst.resources.len(),
                     template_bytes: size,
+                    capabilities: capabilities(inst),
                     upload_to_s3: size > MAX_INLINE_BODY,
                 }
             })
@@ -127,5 +136,6 @@ pub fn manifest<'a>(
             .into_iter()
             .map(|w| w.into_iter().map(|i| ids[i].clone()).collect())
             .collect(),
+        pipelines,
     }
 }

@@ -22,7 +22,7 @@ use crate::span::Span;
 
 pub use env::{AppInfo, Approval, EnvInfo};
 pub use eval::export_name;
-pub use pipeline::{ApprovalDef, BuildDef, PipelineDef, SourceDef, StepDef};
+pub use pipeline::{ApprovalDef, BuildDef, ExecutionPolicy, PipelineDef, SourceDef, StepDef};
 
 /// What the caller selects and overrides.
 #[derive(Clone, Debug, Default)]

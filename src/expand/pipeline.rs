@@ -20,6 +20,8 @@ use crate::pipeline::plan::{DeployMode, Rollout};
 const APPROVAL_TIMEOUT: std::ops::RangeInclusive<u64> = 5..=60 * 24 * 60;
 /// CodeBuild build timeouts, in minutes.
 const BUILD_TIMEOUT: std::ops::RangeInclusive<u64> = 5..=36 * 60;
+/// CodePipeline's quota of actions in one stage.
+pub const MAX_ACTIONS_PER_STAGE: usize = 50;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct PipelineDef {
@@ -29,7 +31,15 @@ pub struct PipelineDef {
     pub source: SourceDef,
     pub build: BuildDef,
     pub steps: Vec<StepDef>,
+    /// `SUPERSEDED` (default) or `QUEUED`.
+    pub execution_mode: &'static str,
+    /// Deploy stages with more actions are split at runOrder boundaries (1..=50).
+    pub max_actions_per_stage: usize,
+    /// What the CloudFormation execution roles may do.
+    pub execution_policy: ExecutionPolicy,
+    /// The whole block, and its name.
     pub span: Span,
+    pub name_span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -74,6 +84,17 @@ pub enum StepDef {
         approval: ApprovalDef,
         span: Span,
     },
+}
+
+/// The policy of the CloudFormation execution role in each target account and region.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExecutionPolicy {
+    /// The handler permissions of the resource types deployed there (the default).
+    Derived,
+    /// `AdministratorAccess`.
+    Admin,
+    /// These managed policies.
+    Managed(Vec<String>),
 }
 
 /// A manual approval step.
@@ -185,16 +206,82 @@ impl Eval<'_> {
             path: None,
         };
         let mut steps = Vec::new();
+        let mut execution_mode = "SUPERSEDED";
+        let mut max_actions_per_stage = MAX_ACTIONS_PER_STAGE;
+        let mut execution_policy = ExecutionPolicy::Derived;
         let mut ok = true;
         for step in &p.steps {
             match step {
-                PipelineStep::Setting { name, value } => match name.node.as_str() {
-                    "account" => account = self.string(value, &Type::AccountId, "`account`"),
-                    "region" => region = self.string(value, &Type::Region, "`region`"),
-                    "source" => source = self.source(value),
-                    // Checked by resolve; used when the pipeline is emitted.
-                    _ => {}
-                },
+                PipelineStep::Setting { name, value } => {
+                    match name.node.as_str() {
+                        "account" => account = self.string(value, &Type::AccountId, "`account`"),
+                        "region" => region = self.string(value, &Type::Region, "`region`"),
+                        "source" => source = self.source(value),
+                        "execution_mode" => {
+                            if matches!(&value.kind, ExprKind::Name(n) if n == "queued") {
+                                execution_mode = "QUEUED";
+                            }
+                        }
+                        "execution_policy" => match &value.kind {
+                            ExprKind::Name(n) if n == "admin" => {
+                                execution_policy = ExecutionPolicy::Admin
+                            }
+                            ExprKind::Name(_) => {}
+                            _ => match self.typed(
+                                value,
+                                &Type::List(Box::new(Type::Arn)),
+                                "`execution_policy`",
+                            ) {
+                                Some(Value::List(xs)) if !xs.is_empty() => {
+                                    execution_policy = ExecutionPolicy::Managed(
+                                        xs.into_iter()
+                                            .filter_map(|x| match x {
+                                                Value::Str(s) => Some(s),
+                                                _ => None,
+                                            })
+                                            .collect(),
+                                    )
+                                }
+                                Some(_) => {
+                                    self.diags.push(
+                                    Diagnostic::error(
+                                        Code::PipelineSetting,
+                                        value.span,
+                                        "`execution_policy` lists no policy",
+                                    )
+                                    .with_label("empty")
+                                    .with_help("name managed policy ARNs, or write `derived` or `admin`"),
+                                );
+                                    ok = false;
+                                }
+                                None => ok = false,
+                            },
+                        },
+                        "max_actions_per_stage" => {
+                            match self.typed(value, &Type::Int, "`max_actions_per_stage`") {
+                                Some(Value::Int(n))
+                                    if (1..=MAX_ACTIONS_PER_STAGE as i64).contains(&n) =>
+                                {
+                                    max_actions_per_stage = n as usize
+                                }
+                                Some(_) => {
+                                    self.diags.push(
+                                Diagnostic::error(
+                                    Code::PipelineSetting,
+                                    value.span,
+                                    format!("`max_actions_per_stage` must be from 1 to {MAX_ACTIONS_PER_STAGE}"),
+                                )
+                                .with_label("CodePipeline allows at most 50 actions in a stage"),
+                            );
+                                    ok = false;
+                                }
+                                None => ok = false,
+                            }
+                        }
+                        // Checked by resolve; used when the pipeline is emitted.
+                        _ => {}
+                    }
+                }
                 PipelineStep::Settings { entries, .. } => {
                     for e in entries {
                         match e.key.node.as_str() {
@@ -296,7 +383,11 @@ impl Eval<'_> {
             source: source?,
             build,
             steps,
+            execution_mode,
+            max_actions_per_stage,
+            execution_policy,
             span: p.span,
+            name_span: p.name.span,
         })
     }
 

@@ -18,6 +18,8 @@ pub enum LaidOut {
         approval: ApprovalDef,
         /// Inserted for a protected environment, not written.
         inserted: bool,
+        /// The `approve` step, or the stage an inserted approval guards.
+        span: Span,
     },
     Deploy {
         /// `Deploy-prod`, `Deploy-qa-perf`.
@@ -26,6 +28,7 @@ pub enum LaidOut {
         deploy: DeployMode,
         /// Indices into `Expanded::stacks`, with runOrders.
         steps: Vec<Step>,
+        span: Span,
     },
 }
 
@@ -58,9 +61,10 @@ pub fn layout(def: &PipelineDef, ex: &Expanded, diags: &mut Diagnostics) -> Vec<
     let mut out = Vec::new();
     for (n, step) in def.steps.iter().enumerate() {
         match step {
-            StepDef::Approve { approval, .. } => out.push(LaidOut::Approve {
+            StepDef::Approve { approval, span } => out.push(LaidOut::Approve {
                 approval: approval.clone(),
                 inserted: false,
+                span: *span,
             }),
             StepDef::Stage {
                 envs,
@@ -88,6 +92,7 @@ pub fn layout(def: &PipelineDef, ex: &Expanded, diags: &mut Diagnostics) -> Vec<
                             custom_data: None,
                         },
                         inserted: true,
+                        span: *span,
                     });
                 }
                 let stage: Vec<usize> = (0..all.len())
@@ -122,6 +127,7 @@ pub fn layout(def: &PipelineDef, ex: &Expanded, diags: &mut Diagnostics) -> Vec<
                         envs: envs.clone(),
                         deploy: *deploy,
                         steps,
+                        span: *span,
                     }),
                     Err(errors) => {
                         for e in errors {

@@ -1,7 +1,434 @@
-//! Pipelines (issue 4, in progress): the deploy plan of each stage, and the stages
-//! laid out with their approvals. The typed
-//! pipeline model, the CodePipeline and GitHub Actions emitters and their validations
-//! follow docs/design/pipeline.md.
+//! Pipelines (docs/design/pipeline.md): each `pipeline` block laid out over the build
+//! ([`layout`], with the runOrders of [`plan`]), turned into a CodePipeline
+//! declaration ([`declaration`]) with deterministic physical names ([`names`]), and
+//! emitted with the templates around it ([`templates`]): the pipeline template, the
+//! declaration as `create-pipeline` takes it, a support template per extra region and
+//! a bootstrap template per target account and region.
 
+pub mod declaration;
 pub mod layout;
+pub mod names;
 pub mod plan;
+pub mod templates;
+
+use serde::Serialize;
+
+use crate::codes::Code;
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::emit::{to_json, OutputFile};
+use crate::expand::{Expanded, PipelineDef};
+use crate::graph::instance_id;
+
+use declaration::{Declaration, StageKind};
+use names::Names;
+use plan::StepKind;
+use templates::{bootstrap_targets, PipelineInput};
+
+/// Everything pipelines add to a build: files, and their manifest entries.
+#[derive(Default)]
+pub struct Emitted {
+    pub files: Vec<OutputFile>,
+    pub manifest: Vec<ManifestPipeline>,
+}
+
+/// How the build runs `sleuthc build` again inside the pipeline.
+pub struct Rebuild<'a> {
+    /// The root file as given on the command line (only its file name is used unless
+    /// the pipeline says `build { path = ... }`).
+    pub root_name: &'a str,
+    pub params: &'a [(String, String)],
+}
+
+/// Lays out, checks and emits every pipeline of `ex`. A build restricted with
+/// `--env` or `--region` emits no pipeline (a pipeline deploys everything), but still
+/// checks them when the selection is whole.
+pub fn emit(
+    ex: &Expanded,
+    rebuild: &Rebuild<'_>,
+    selected: bool,
+    diags: &mut Diagnostics,
+) -> Emitted {
+    if ex.pipelines.is_empty() || selected {
+        return Emitted::default();
+    }
+    let app = ex.app.name.as_str();
+    let tags: Vec<(String, String)> = ex
+        .app
+        .tags
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    // Physical names use `-` where the source has `_`, as stack names do.
+    let app = app.replace('_', "-");
+    let pipelines: Vec<String> = ex
+        .pipelines
+        .iter()
+        .map(|d| d.name.replace('_', "-"))
+        .collect();
+    let mut built: Vec<(Declaration, Names<'_>, &PipelineDef)> = Vec::new();
+    for (def, pipeline) in ex.pipelines.iter().zip(&pipelines) {
+        let laid = layout::layout(def, ex, diags);
+        let names = Names {
+            app: &app,
+            pipeline,
+            account: &def.account,
+            region: &def.region,
+        };
+        let decl = declaration::build(def, &laid, ex, &names, diags);
+        check_names(&decl, &names, def, diags);
+        built.push((decl, names, def));
+    }
+    if diags.has_errors() {
+        return Emitted::default();
+    }
+
+    let mut out = Emitted::default();
+    let targets = bootstrap_targets(&built, ex);
+    let mut bootstrap_files = Vec::new();
+    let mut bootstrap_entries = Vec::new();
+    for b in &targets {
+        let span = built
+            .iter()
+            .find(|(_, n, _)| n.pipeline == b.pipelines[0].pipeline)
+            .map_or(ex.pipelines[0].name_span, |(_, _, d)| d.name_span);
+        let Some(t) = templates::bootstrap_template(b, &app, &tags, span, diags) else {
+            continue;
+        };
+        let path = format!("bootstrap/{}-{}.template.json", b.account, b.region);
+        let names = b.pipelines[0];
+        bootstrap_entries.push(ManifestBootstrap {
+            account: b.account.to_string(),
+            region: b.region.to_string(),
+            template: path.clone(),
+            stack_name: names.bootstrap_stack(),
+            deploy_role_arn: names.role_arn(b.account, &names.deploy_role(b.region)),
+            cfn_exec_role_arn: names.role_arn(b.account, &names.exec_role(b.region)),
+            capabilities: vec!["CAPABILITY_NAMED_IAM"],
+        });
+        bootstrap_files.push(OutputFile {
+            path,
+            contents: to_json(&t),
+        });
+    }
+
+    for (decl, names, def) in &built {
+        let path = def.build.path.clone().unwrap_or_else(|| {
+            std::path::Path::new(rebuild.root_name)
+                .file_name()
+                .map_or_else(
+                    || "envs.sleuth".into(),
+                    |f| f.to_string_lossy().into_owned(),
+                )
+        });
+        let mut command = vec![
+            "sleuthc".to_string(),
+            "build".into(),
+            path,
+            "-o".into(),
+            "out".into(),
+        ];
+        for (k, v) in rebuild.params {
+            command.push("--param".into());
+            command.push(format!("{k}={v}"));
+        }
+        let mut ptags = tags.clone();
+        ptags.push(("Pipeline".into(), def.name.clone()));
+        let input = PipelineInput {
+            def,
+            decl,
+            names,
+            tags: &ptags,
+            build_command: &command,
+        };
+        let template_path = format!("pipeline/{}.template.json", def.name);
+        let declaration_path = format!("pipeline/{}.pipeline.json", def.name);
+        out.files.push(OutputFile {
+            path: template_path.clone(),
+            contents: to_json(&templates::pipeline_template(&input)),
+        });
+        out.files.push(OutputFile {
+            path: declaration_path.clone(),
+            contents: to_json(&decl.api(&ptags)),
+        });
+        let mut support = Vec::new();
+        for store in decl.stores.iter().filter(|s| s.region != def.region) {
+            let path = format!(
+                "pipeline/{}-support-{}.template.json",
+                def.name, store.region
+            );
+            out.files.push(OutputFile {
+                path: path.clone(),
+                contents: to_json(&templates::support_template(
+                    decl,
+                    names,
+                    &store.region,
+                    &ptags,
+                )),
+            });
+            support.push(ManifestSupport {
+                region: store.region.clone(),
+                template: path,
+                stack_name: names.support_stack(&store.region),
+            });
+        }
+        let bootstrap: Vec<ManifestBootstrap> = bootstrap_entries
+            .iter()
+            .filter(|e| {
+                decl.targets()
+                    .any(|t| t.account == e.account && t.region == e.region)
+            })
+            .cloned()
+            .collect();
+        let mut setup: Vec<Vec<String>> = Vec::new();
+        setup.push(bootstrap.iter().map(|b| b.template.clone()).collect());
+        if !support.is_empty() {
+            setup.push(support.iter().map(|s| s.template.clone()).collect());
+        }
+        setup.push(vec![template_path.clone()]);
+        out.manifest.push(ManifestPipeline {
+            name: def.name.clone(),
+            pipeline_name: decl.name.clone(),
+            account: def.account.clone(),
+            region: def.region.clone(),
+            template: template_path,
+            stack_name: names.stack_name(),
+            capabilities: vec!["CAPABILITY_NAMED_IAM"],
+            declaration: declaration_path,
+            artifact_stores: decl
+                .stores
+                .iter()
+                .map(|s| ManifestStore {
+                    region: s.region.clone(),
+                    bucket: s.bucket.literal.clone(),
+                    key_alias: names.key_alias(),
+                })
+                .collect(),
+            support,
+            bootstrap,
+            setup,
+            stages: decl.stages.iter().map(|s| stage_entry(s, ex)).collect(),
+        });
+    }
+    out.files.extend(bootstrap_files);
+    out
+}
+
+/// The physical names a pipeline gives its resources, checked before any deploy.
+fn check_names(decl: &Declaration, n: &Names<'_>, def: &PipelineDef, diags: &mut Diagnostics) {
+    let mut problems: Vec<(String, String)> = Vec::new();
+    let mut check = |what: &str, name: String, problem: Option<String>| {
+        if let Some(p) = problem {
+            problems.push((format!("{what} `{name}`"), p));
+        }
+    };
+    check(
+        "the pipeline stack name",
+        n.stack_name(),
+        names::stack_name_problem(&n.stack_name()),
+    );
+    check(
+        "the bootstrap stack name",
+        n.bootstrap_stack(),
+        names::stack_name_problem(&n.bootstrap_stack()),
+    );
+    check(
+        "the pipeline role name",
+        n.pipeline_role(),
+        names::role_name_problem(&n.pipeline_role()),
+    );
+    check(
+        "the build role name",
+        n.synth_role(),
+        names::role_name_problem(&n.synth_role()),
+    );
+    check(
+        "the key alias",
+        n.key_alias(),
+        names::alias_problem(&n.key_alias()),
+    );
+    check(
+        "the CodeBuild project name",
+        n.project(),
+        names::project_problem(&n.project()),
+    );
+    for s in &decl.stores {
+        let bucket = n.bucket(&s.region);
+        check(
+            "the artifact bucket name",
+            bucket.clone(),
+            names::bucket_name_problem(&bucket),
+        );
+        if s.region != def.region {
+            let stack = n.support_stack(&s.region);
+            check(
+                "the support stack name",
+                stack.clone(),
+                names::stack_name_problem(&stack),
+            );
+        }
+    }
+    for t in decl.targets() {
+        check(
+            "the deploy role name",
+            n.deploy_role(&t.region),
+            names::role_name_problem(&n.deploy_role(&t.region)),
+        );
+        check(
+            "the execution role name",
+            n.exec_role(&t.region),
+            names::role_name_problem(&n.exec_role(&t.region)),
+        );
+    }
+    for s in &decl.stages {
+        if let StageKind::Approval { approval, .. } = &s.kind {
+            if !approval.notify.is_empty() {
+                check(
+                    "the topic name",
+                    n.topic(&s.name),
+                    names::topic_problem(&n.topic(&s.name)),
+                );
+            }
+        }
+    }
+    problems.dedup();
+    for (what, p) in problems {
+        diags.push(
+            Diagnostic::error(Code::GeneratedName, def.name_span, format!("{what} {p}"))
+                .with_label("generated from the app and pipeline names")
+                .with_help("shorten the app name or the pipeline name"),
+        );
+    }
+}
+
+fn stage_entry(s: &declaration::Stage, ex: &Expanded) -> ManifestStage {
+    let (kind, envs, deploy, guards, timeout_minutes, notify) = match &s.kind {
+        StageKind::Source => ("source", Vec::new(), None, Vec::new(), None, Vec::new()),
+        StageKind::Build => ("build", Vec::new(), None, Vec::new(), None, Vec::new()),
+        StageKind::Approval {
+            guards, approval, ..
+        } => (
+            "approval",
+            Vec::new(),
+            None,
+            guards.clone(),
+            approval.timeout_minutes,
+            approval.notify.clone(),
+        ),
+        StageKind::Deploy { envs, mode } => (
+            "deploy",
+            envs.clone(),
+            Some(match mode {
+                plan::DeployMode::CreateUpdate => "create_update",
+                plan::DeployMode::ChangeSet => "change_set",
+            }),
+            Vec::new(),
+            None,
+            Vec::new(),
+        ),
+    };
+    ManifestStage {
+        name: s.name.clone(),
+        kind,
+        envs,
+        deploy,
+        guards,
+        timeout_minutes,
+        notify,
+        actions: s
+            .actions
+            .iter()
+            .map(|a| ManifestAction {
+                name: a.name.clone(),
+                run_order: a.run_order,
+                step: a.target.as_ref().map(|t| match t.step {
+                    StepKind::Deploy => "deploy",
+                    StepKind::CreateChangeSet => "create_change_set",
+                    StepKind::ExecuteChangeSet => "execute_change_set",
+                }),
+                stack_id: a
+                    .target
+                    .as_ref()
+                    .map(|t| instance_id(&ex.stacks[t.instance])),
+                account: a.target.as_ref().map(|t| t.account.clone()),
+                region: a.target.as_ref().map(|t| t.region.clone()),
+            })
+            .collect(),
+    }
+}
+
+/// A pipeline in `manifest.json`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ManifestPipeline {
+    pub name: String,
+    pub pipeline_name: String,
+    pub account: String,
+    pub region: String,
+    pub template: String,
+    pub stack_name: String,
+    pub capabilities: Vec<&'static str>,
+    /// The `create-pipeline --cli-input-json` file.
+    pub declaration: String,
+    pub artifact_stores: Vec<ManifestStore>,
+    pub support: Vec<ManifestSupport>,
+    pub bootstrap: Vec<ManifestBootstrap>,
+    /// Templates to deploy before the pipeline works, in order; each inner list may
+    /// deploy in parallel.
+    pub setup: Vec<Vec<String>>,
+    pub stages: Vec<ManifestStage>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ManifestStore {
+    pub region: String,
+    pub bucket: String,
+    pub key_alias: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ManifestSupport {
+    pub region: String,
+    pub template: String,
+    pub stack_name: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ManifestBootstrap {
+    pub account: String,
+    pub region: String,
+    pub template: String,
+    pub stack_name: String,
+    pub deploy_role_arn: String,
+    pub cfn_exec_role_arn: String,
+    pub capabilities: Vec<&'static str>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ManifestStage {
+    pub name: String,
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub envs: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deploy: Option<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub guards: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout_minutes: Option<u64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notify: Vec<String>,
+    pub actions: Vec<ManifestAction>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ManifestAction {
+    pub name: String,
+    pub run_order: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stack_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+}

@@ -18,12 +18,14 @@ const SETTINGS: &[(&str, bool)] = &[
     ("source", true),
     ("execution_mode", false),
     ("max_actions_per_stage", false),
+    ("execution_policy", false),
 ];
 /// `name { ... }` groups of settings, with their keys.
 const BLOCKS: &[(&str, &[&str])] = &[("build", &["image", "compute", "timeout", "path"])];
 const STAGE_OPTIONS: &[&str] = &["rollout", "deploy"];
 const APPROVAL_OPTIONS: &[&str] = &["notify", "timeout", "review_url", "custom_data"];
-const EXECUTION_MODES: &[&str] = &["superseded", "queued", "parallel"];
+/// Not `parallel`: concurrent executions would update the same stacks at once.
+const EXECUTION_MODES: &[&str] = &["superseded", "queued"];
 const DEPLOY_MODES: &[&str] = &["create_update", "change_set"];
 
 /// Source constructors: name, then (parameter, required).
@@ -74,6 +76,10 @@ pub fn check_pipeline(
                 match key {
                     "source" => source(v, diags, value),
                     "execution_mode" => enumeration(v, "an execution mode", EXECUTION_MODES, diags),
+                    // `derived`, `admin`, or a list of managed policy ARNs.
+                    "execution_policy" if matches!(v.kind, ExprKind::Name(_)) => {
+                        enumeration(v, "an execution policy", &["derived", "admin"], diags)
+                    }
                     _ => value(v, diags),
                 }
             }

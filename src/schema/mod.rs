@@ -10,12 +10,14 @@
 
 mod index;
 mod lines;
+mod permissions;
 mod resource;
 mod shape;
 
 use std::sync::OnceLock;
 
 use index::Index;
+pub use permissions::handler_permissions;
 pub use resource::{ResourceSchema, Tagging};
 pub use shape::Shape;
 

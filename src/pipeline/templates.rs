@@ -1,0 +1,1171 @@
+//! The templates around a pipeline (docs/design/pipeline.md, B5):
+//!
+//! - `pipeline/<name>.template.json`, in the pipeline's account and region: the
+//!   artifact key and bucket of that region, the pipeline and build roles, the
+//!   CodeBuild project that runs `sleuthc build`, a topic per approval that notifies,
+//!   a managed policy for approvers, and the `AWS::CodePipeline::Pipeline`;
+//! - `pipeline/<name>-support-<region>.template.json`, in the pipeline's account, for
+//!   every other region where the pipeline deploys: that region's artifact key and
+//!   bucket;
+//! - `bootstrap/<account>-<region>.template.json`, for every account and region
+//!   deployed to: the role the pipeline assumes there, and the role CloudFormation
+//!   runs as, whose policy is derived from the resource types deployed there.
+//!
+//! Principals in other accounts are named as the account plus an `aws:PrincipalArn`
+//! condition, so no template needs a role of another template to exist first.
+
+use serde_json::{json, Map as JsonMap, Value as Json};
+
+use crate::codes::Code;
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::expand::{ExecutionPolicy, Expanded, PipelineDef, SourceDef, StackInstance};
+use crate::schema::handler_permissions;
+use crate::span::Span;
+use crate::types::regions::partition;
+
+use super::declaration::{topic_id, Declaration, StageKind};
+use super::names::Names;
+use super::plan::StepKind;
+
+/// Everything the pipeline template is made from.
+pub struct PipelineInput<'a> {
+    pub def: &'a PipelineDef,
+    pub decl: &'a Declaration,
+    pub names: &'a Names<'a>,
+    /// The app's tags.
+    pub tags: &'a [(String, String)],
+    /// The command the build runs, one argument per item.
+    pub build_command: &'a [String],
+}
+
+/// `arn:<partition>:...` written with `${AWS::Partition}`, in a `Fn::Sub`.
+fn sub(arn: &str, region: &str) -> Json {
+    let prefix = format!("arn:{}:", partition(region));
+    match arn.strip_prefix(&prefix) {
+        Some(rest) => json!({ "Fn::Sub": format!("arn:${{AWS::Partition}}:{rest}") }),
+        None => json!(arn),
+    }
+}
+
+fn tag_list(tags: &[(String, String)]) -> Json {
+    Json::Array(
+        tags.iter()
+            .map(|(k, v)| json!({ "Key": k, "Value": v }))
+            .collect(),
+    )
+}
+
+fn template(
+    description: String,
+    resources: JsonMap<String, Json>,
+    outputs: JsonMap<String, Json>,
+) -> Json {
+    let mut t = JsonMap::new();
+    t.insert("AWSTemplateFormatVersion".into(), json!("2010-09-09"));
+    t.insert("Description".into(), json!(description));
+    t.insert("Resources".into(), Json::Object(resources));
+    if !outputs.is_empty() {
+        t.insert("Outputs".into(), Json::Object(outputs));
+    }
+    Json::Object(t)
+}
+
+fn output(description: &str, value: Json) -> Json {
+    json!({ "Description": description, "Value": value })
+}
+
+/// The deploy roles that read the artifact store of `region` from other accounts
+/// than the pipeline's: (account, role ARN), in first-use order.
+fn foreign_readers(decl: &Declaration, names: &Names<'_>, region: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for t in decl.targets() {
+        if t.region == region && t.account != names.account {
+            let pair = (t.account.clone(), t.role_arn.clone());
+            if !out.contains(&pair) {
+                out.push(pair);
+            }
+        }
+    }
+    out
+}
+
+fn root_arns(readers: &[(String, String)], region: &str) -> Json {
+    let mut accounts: Vec<&str> = readers.iter().map(|(a, _)| a.as_str()).collect();
+    accounts.dedup();
+    Json::Array(
+        accounts
+            .iter()
+            .map(|a| sub(&format!("arn:{}:iam::{a}:root", partition(region)), region))
+            .collect(),
+    )
+}
+
+fn role_arns(readers: &[(String, String)], region: &str) -> Json {
+    Json::Array(readers.iter().map(|(_, r)| sub(r, region)).collect())
+}
+
+/// The artifact key, its alias, the bucket and the bucket policy of one region.
+fn artifact_store(
+    names: &Names<'_>,
+    region: &str,
+    readers: &[(String, String)],
+    log_group: Option<&str>,
+    tags: &[(String, String)],
+    resources: &mut JsonMap<String, Json>,
+) {
+    let mut statements = vec![json!({
+        "Sid": "AccountAdministersKey",
+        "Effect": "Allow",
+        "Principal": { "AWS": { "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root" } },
+        "Action": "kms:*",
+        "Resource": "*",
+    })];
+    if !readers.is_empty() {
+        statements.push(json!({
+            "Sid": "DeployRolesDecryptArtifacts",
+            "Effect": "Allow",
+            "Principal": { "AWS": root_arns(readers, region) },
+            "Action": ["kms:Decrypt", "kms:DescribeKey"],
+            "Resource": "*",
+            "Condition": {
+                "ArnEquals": { "aws:PrincipalArn": role_arns(readers, region) },
+                "StringEquals": { "kms:ViaService": format!("s3.{region}.amazonaws.com") },
+            },
+        }));
+    }
+    if let Some(group) = log_group {
+        statements.push(json!({
+            "Sid": "BuildLogsEncrypt",
+            "Effect": "Allow",
+            "Principal": { "Service": format!("logs.{region}.amazonaws.com") },
+            "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            "Resource": "*",
+            "Condition": { "ArnLike": { "kms:EncryptionContext:aws:logs:arn":
+                { "Fn::Sub": format!("arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:{group}") } } },
+        }));
+    }
+    resources.insert(
+        "ArtifactKey".into(),
+        json!({
+            "Type": "AWS::KMS::Key",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "Description": format!("Encrypts the artifacts of pipeline {} in {region}", names.pipeline_name()),
+                "EnableKeyRotation": true,
+                "KeyPolicy": { "Version": "2012-10-17", "Statement": statements },
+                "Tags": tag_list(tags),
+            },
+        }),
+    );
+    resources.insert(
+        "ArtifactKeyAlias".into(),
+        json!({
+            "Type": "AWS::KMS::Alias",
+            "Properties": { "AliasName": names.key_alias(), "TargetKeyId": { "Ref": "ArtifactKey" } },
+        }),
+    );
+    resources.insert(
+        "ArtifactBucket".into(),
+        json!({
+            "Type": "AWS::S3::Bucket",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "BucketName": names.bucket(region),
+                "BucketEncryption": { "ServerSideEncryptionConfiguration": [{
+                    "ServerSideEncryptionByDefault": {
+                        "SSEAlgorithm": "aws:kms",
+                        "KMSMasterKeyID": { "Fn::GetAtt": ["ArtifactKey", "Arn"] },
+                    },
+                    "BucketKeyEnabled": true,
+                }]},
+                "PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": true,
+                    "BlockPublicPolicy": true,
+                    "IgnorePublicAcls": true,
+                    "RestrictPublicBuckets": true,
+                },
+                "VersioningConfiguration": { "Status": "Enabled" },
+                "OwnershipControls": { "Rules": [{ "ObjectOwnership": "BucketOwnerEnforced" }] },
+                "LifecycleConfiguration": { "Rules": [{
+                    "Id": "ExpireOldArtifacts",
+                    "Status": "Enabled",
+                    "ExpirationInDays": 90,
+                    "NoncurrentVersionExpiration": { "NoncurrentDays": 30 },
+                    "AbortIncompleteMultipartUpload": { "DaysAfterInitiation": 7 },
+                }]},
+                "Tags": tag_list(tags),
+            },
+        }),
+    );
+    let mut statements = vec![json!({
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [
+            { "Fn::GetAtt": ["ArtifactBucket", "Arn"] },
+            { "Fn::Sub": "${ArtifactBucket.Arn}/*" },
+        ],
+        "Condition": { "Bool": { "aws:SecureTransport": "false" } },
+    })];
+    if !readers.is_empty() {
+        statements.push(json!({
+            "Sid": "DeployRolesReadArtifacts",
+            "Effect": "Allow",
+            "Principal": { "AWS": root_arns(readers, region) },
+            "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+            "Resource": { "Fn::Sub": "${ArtifactBucket.Arn}/*" },
+            "Condition": { "ArnEquals": { "aws:PrincipalArn": role_arns(readers, region) } },
+        }));
+    }
+    resources.insert(
+        "ArtifactBucketPolicy".into(),
+        json!({
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {
+                "Bucket": { "Ref": "ArtifactBucket" },
+                "PolicyDocument": { "Version": "2012-10-17", "Statement": statements },
+            },
+        }),
+    );
+}
+
+fn trust(service: &str) -> Json {
+    // One statement, the service as a plain string: the form every engine reads
+    // (moto's CodePipeline, for one, looks for a string).
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": { "Service": service },
+            "Action": "sts:AssumeRole",
+        }],
+    })
+}
+
+fn statement(sid: &str, actions: &[&str], resource: Json) -> Json {
+    json!({ "Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resource })
+}
+
+/// The pipeline template.
+pub fn pipeline_template(p: &PipelineInput<'_>) -> Json {
+    let PipelineInput {
+        def,
+        decl,
+        names,
+        tags,
+        build_command,
+    } = *p;
+    let region = def.region.as_str();
+    let mut resources = JsonMap::new();
+    artifact_store(
+        names,
+        region,
+        &foreign_readers(decl, names, region),
+        Some(&names.log_group()),
+        tags,
+        &mut resources,
+    );
+
+    // The pipeline role: artifacts everywhere, the source, the build, the approval
+    // topics, and the deploy roles it assumes.
+    let mut buckets = Vec::new();
+    let mut keys = Vec::new();
+    for s in &decl.stores {
+        let arn = format!("arn:{}:s3:::{}", partition(region), s.bucket.literal);
+        buckets.push(sub(&arn, region));
+        buckets.push(sub(&format!("{arn}/*"), region));
+        keys.push(s.key.cfn.clone());
+    }
+    let mut statements = vec![
+        statement(
+            "Artifacts",
+            &[
+                "s3:GetObject",
+                "s3:GetObjectVersion",
+                "s3:PutObject",
+                "s3:GetBucketVersioning",
+                "s3:GetBucketLocation",
+            ],
+            Json::Array(buckets),
+        ),
+        statement(
+            "ArtifactKeys",
+            &[
+                "kms:Decrypt",
+                "kms:DescribeKey",
+                "kms:Encrypt",
+                "kms:GenerateDataKey*",
+                "kms:ReEncrypt*",
+            ],
+            Json::Array(keys),
+        ),
+    ];
+    statements.push(source_statement(&def.source, names));
+    statements.push(statement(
+        "Build",
+        &[
+            "codebuild:BatchGetBuilds",
+            "codebuild:StartBuild",
+            "codebuild:StopBuild",
+        ],
+        json!({ "Fn::GetAtt": ["SynthProject", "Arn"] }),
+    ));
+    let topics: Vec<(String, &crate::expand::ApprovalDef)> = decl
+        .stages
+        .iter()
+        .filter_map(|s| match &s.kind {
+            StageKind::Approval { approval, .. } if !approval.notify.is_empty() => {
+                Some((s.name.clone(), approval))
+            }
+            _ => None,
+        })
+        .collect();
+    if !topics.is_empty() {
+        statements.push(statement(
+            "NotifyApprovers",
+            &["sns:Publish"],
+            Json::Array(
+                topics
+                    .iter()
+                    .map(|(s, _)| json!({ "Ref": topic_id(s) }))
+                    .collect(),
+            ),
+        ));
+    }
+    let mut deploy_roles: Vec<&str> = Vec::new();
+    for t in decl.targets() {
+        if !deploy_roles.contains(&t.role_arn.as_str()) {
+            deploy_roles.push(&t.role_arn);
+        }
+    }
+    if !deploy_roles.is_empty() {
+        statements.push(statement(
+            "AssumeDeployRoles",
+            &["sts:AssumeRole"],
+            Json::Array(deploy_roles.iter().map(|r| sub(r, region)).collect()),
+        ));
+    }
+    resources.insert(
+        "PipelineRole".into(),
+        json!({
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "RoleName": names.pipeline_role(),
+                "Description": format!("Runs pipeline {}", names.pipeline_name()),
+                "AssumeRolePolicyDocument": trust("codepipeline.amazonaws.com"),
+                "Policies": [{
+                    "PolicyName": "pipeline",
+                    "PolicyDocument": { "Version": "2012-10-17", "Statement": statements },
+                }],
+                "Tags": tag_list(tags),
+            },
+        }),
+    );
+
+    // The build: its role, log group and project.
+    let mut synth = vec![
+        statement(
+            "Logs",
+            &["logs:CreateLogStream", "logs:PutLogEvents"],
+            json!({ "Fn::GetAtt": ["SynthLogs", "Arn"] }),
+        ),
+        statement(
+            "Artifacts",
+            &["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+            json!({ "Fn::Sub": "${ArtifactBucket.Arn}/*" }),
+        ),
+        statement(
+            "ArtifactKey",
+            &["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*"],
+            json!({ "Fn::GetAtt": ["ArtifactKey", "Arn"] }),
+        ),
+    ];
+    if let SourceDef::Connection {
+        connection,
+        full_clone: true,
+        ..
+    } = &def.source
+    {
+        synth.push(statement(
+            "CloneSource",
+            &[use_connection(connection)],
+            json!(connection),
+        ));
+    }
+    resources.insert(
+        "SynthRole".into(),
+        json!({
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "RoleName": names.synth_role(),
+                "Description": format!("Runs sleuthc build for pipeline {}", names.pipeline_name()),
+                "AssumeRolePolicyDocument": trust("codebuild.amazonaws.com"),
+                "Policies": [{
+                    "PolicyName": "synth",
+                    "PolicyDocument": { "Version": "2012-10-17", "Statement": synth },
+                }],
+                "Tags": tag_list(tags),
+            },
+        }),
+    );
+    resources.insert(
+        "SynthLogs".into(),
+        json!({
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {
+                "LogGroupName": names.log_group(),
+                "RetentionInDays": 90,
+                "KmsKeyId": { "Fn::GetAtt": ["ArtifactKey", "Arn"] },
+                "Tags": tag_list(tags),
+            },
+        }),
+    );
+    resources.insert(
+        "SynthProject".into(),
+        json!({
+            "Type": "AWS::CodeBuild::Project",
+            "Properties": {
+                "Name": names.project(),
+                "Description": format!("sleuthc build for pipeline {}", names.pipeline_name()),
+                "ServiceRole": { "Fn::GetAtt": ["SynthRole", "Arn"] },
+                "Source": { "Type": "CODEPIPELINE", "BuildSpec": buildspec(build_command) },
+                "Artifacts": { "Type": "CODEPIPELINE" },
+                "Environment": {
+                    "Type": if def.build.image.contains("aarch64") { "ARM_CONTAINER" } else { "LINUX_CONTAINER" },
+                    "ComputeType": def.build.compute,
+                    "Image": def.build.image,
+                },
+                // CodeBuild ignores the artifact store's key; without this, the build
+                // output would be encrypted with aws/s3, which other accounts cannot use.
+                "EncryptionKey": { "Fn::GetAtt": ["ArtifactKey", "Arn"] },
+                "TimeoutInMinutes": def.build.timeout_minutes,
+                "LogsConfig": { "CloudWatchLogs": { "Status": "ENABLED", "GroupName": { "Ref": "SynthLogs" } } },
+                "Tags": tag_list(tags),
+            },
+        }),
+    );
+
+    // Approvals: a topic per approval that notifies, and a policy for approvers.
+    for (stage, approval) in &topics {
+        resources.insert(
+            topic_id(stage),
+            json!({
+                "Type": "AWS::SNS::Topic",
+                "Properties": {
+                    "TopicName": names.topic(stage),
+                    "DisplayName": format!("{}: {}", names.pipeline_name(), approval.label),
+                    "KmsMasterKeyId": "alias/aws/sns",
+                    "Subscription": approval.notify.iter()
+                        .map(|e| json!({ "Protocol": "email", "Endpoint": e }))
+                        .collect::<Vec<_>>(),
+                    "Tags": tag_list(tags),
+                },
+            }),
+        );
+    }
+    let pipeline_arn = names.arn("codepipeline", region, &names.pipeline_name());
+    let approvals: Vec<Json> = decl
+        .stages
+        .iter()
+        .filter(|s| matches!(s.kind, StageKind::Approval { .. }))
+        .flat_map(|s| s.actions.iter().map(move |a| (s, a)))
+        .map(|(s, a)| sub(&format!("{pipeline_arn}/{}/{}", s.name, a.name), region))
+        .collect();
+    let has_approvals = !approvals.is_empty();
+    if has_approvals {
+        resources.insert(
+            "ApproverPolicy".into(),
+            json!({
+                "Type": "AWS::IAM::ManagedPolicy",
+                "Properties": {
+                    "Description": format!("Approve or reject the manual approvals of pipeline {}; attach to approvers", names.pipeline_name()),
+                    "PolicyDocument": { "Version": "2012-10-17", "Statement": [
+                        statement("ViewPipeline",
+                            &["codepipeline:GetPipeline", "codepipeline:GetPipelineExecution", "codepipeline:GetPipelineState"],
+                            sub(&pipeline_arn, region)),
+                        statement("Approve", &["codepipeline:PutApprovalResult"], Json::Array(approvals)),
+                    ]},
+                },
+            }),
+        );
+    }
+
+    // CodeCommit: start on push through EventBridge instead of polling.
+    if let SourceDef::CodeCommit { repo, branch } = &def.source {
+        resources.insert(
+            "SourceRuleRole".into(),
+            json!({
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "Description": format!("Starts pipeline {} on a push", names.pipeline_name()),
+                    "AssumeRolePolicyDocument": trust("events.amazonaws.com"),
+                    "Policies": [{
+                        "PolicyName": "start-pipeline",
+                        "PolicyDocument": { "Version": "2012-10-17", "Statement": [
+                            statement("StartPipeline", &["codepipeline:StartPipelineExecution"], sub(&pipeline_arn, region)),
+                        ]},
+                    }],
+                    "Tags": tag_list(tags),
+                },
+            }),
+        );
+        resources.insert(
+            "SourceRule".into(),
+            json!({
+                "Type": "AWS::Events::Rule",
+                "Properties": {
+                    "Description": format!("A push to {repo} {branch} starts pipeline {}", names.pipeline_name()),
+                    "EventPattern": {
+                        "source": ["aws.codecommit"],
+                        "detail-type": ["CodeCommit Repository State Change"],
+                        "resources": [sub(&names.arn("codecommit", region, repo), region)],
+                        "detail": {
+                            "event": ["referenceCreated", "referenceUpdated"],
+                            "referenceType": ["branch"],
+                            "referenceName": [branch],
+                        },
+                    },
+                    "Targets": [{
+                        "Id": "pipeline",
+                        "Arn": sub(&pipeline_arn, region),
+                        "RoleArn": { "Fn::GetAtt": ["SourceRuleRole", "Arn"] },
+                    }],
+                },
+            }),
+        );
+    }
+
+    let (store_key, store) = decl.cfn_store();
+    let mut pipeline = JsonMap::new();
+    pipeline.insert("Name".into(), json!(decl.name));
+    pipeline.insert("PipelineType".into(), json!("V2"));
+    pipeline.insert("ExecutionMode".into(), json!(decl.execution_mode));
+    pipeline.insert("RoleArn".into(), decl.role.cfn.clone());
+    pipeline.insert(store_key.into(), store);
+    pipeline.insert("Stages".into(), decl.cfn_stages());
+    pipeline.insert("Tags".into(), tag_list(tags));
+    resources.insert(
+        "Pipeline".into(),
+        json!({ "Type": "AWS::CodePipeline::Pipeline", "Properties": pipeline }),
+    );
+
+    let mut outputs = JsonMap::new();
+    outputs.insert(
+        "PipelineName".into(),
+        output("The pipeline", json!({ "Ref": "Pipeline" })),
+    );
+    outputs.insert(
+        "ArtifactBucketName".into(),
+        output(
+            "The artifact bucket of the pipeline's region",
+            json!({ "Ref": "ArtifactBucket" }),
+        ),
+    );
+    outputs.insert(
+        "ArtifactKeyArn".into(),
+        output(
+            "The artifact key of the pipeline's region",
+            json!({ "Fn::GetAtt": ["ArtifactKey", "Arn"] }),
+        ),
+    );
+    if has_approvals {
+        outputs.insert(
+            "ApproverPolicyArn".into(),
+            output(
+                "Attach to the people who approve",
+                json!({ "Ref": "ApproverPolicy" }),
+            ),
+        );
+    }
+    template(
+        format!("Pipeline {} of {}", decl.name, names.app),
+        resources,
+        outputs,
+    )
+}
+
+fn use_connection(connection: &str) -> &'static str {
+    // The action's service prefix must match the connection ARN's.
+    if connection.split(':').nth(2) == Some("codeconnections") {
+        "codeconnections:UseConnection"
+    } else {
+        "codestar-connections:UseConnection"
+    }
+}
+
+fn source_statement(source: &SourceDef, names: &Names<'_>) -> Json {
+    let region = names.region;
+    match source {
+        SourceDef::Connection { connection, .. } => {
+            statement("Source", &[use_connection(connection)], json!(connection))
+        }
+        SourceDef::CodeCommit { repo, .. } => statement(
+            "Source",
+            &[
+                "codecommit:CancelUploadArchive",
+                "codecommit:GetBranch",
+                "codecommit:GetCommit",
+                "codecommit:GetUploadArchiveStatus",
+                "codecommit:UploadArchive",
+            ],
+            sub(&names.arn("codecommit", region, repo), region),
+        ),
+        SourceDef::S3 { bucket, key } => {
+            let arn = format!("arn:{}:s3:::{bucket}", partition(region));
+            json!({
+                "Sid": "Source",
+                "Effect": "Allow",
+                "Action": ["s3:GetBucketVersioning", "s3:GetObject", "s3:GetObjectVersion"],
+                "Resource": [sub(&arn, region), sub(&format!("{arn}/{key}"), region)],
+            })
+        }
+    }
+}
+
+/// The inline buildspec: install `sleuthc`, build every environment into `out/`,
+/// hand `out/` on as the build artifact.
+fn buildspec(command: &[String]) -> String {
+    let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let version = env!("CARGO_PKG_VERSION");
+    let install = [
+        "curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal".to_string(),
+        format!("\"$HOME/.cargo/bin/cargo\" install --locked --root /usr/local sleuthc --version {version}"),
+    ];
+    let run = command
+        .iter()
+        .map(|a| shell_quote(a))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut y = String::from("version: 0.2\nphases:\n  install:\n    commands:\n");
+    for c in &install {
+        y.push_str(&format!("      - {}\n", q(c)));
+    }
+    y.push_str("  build:\n    commands:\n");
+    y.push_str(&format!("      - {}\n", q(&run)));
+    y.push_str("artifacts:\n  base-directory: out\n  files:\n    - \"**/*\"\n");
+    y
+}
+
+/// `s` as one shell word.
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@+".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// The support template of `region`.
+pub fn support_template(
+    decl: &Declaration,
+    names: &Names<'_>,
+    region: &str,
+    tags: &[(String, String)],
+) -> Json {
+    let mut resources = JsonMap::new();
+    artifact_store(
+        names,
+        region,
+        &foreign_readers(decl, names, region),
+        None,
+        tags,
+        &mut resources,
+    );
+    let mut outputs = JsonMap::new();
+    outputs.insert(
+        "ArtifactKeyArn".into(),
+        output(
+            "Read by the pipeline stack with Fn::GetStackOutput",
+            json!({ "Fn::GetAtt": ["ArtifactKey", "Arn"] }),
+        ),
+    );
+    outputs.insert(
+        "ArtifactBucketName".into(),
+        output(
+            "The artifact bucket of this region",
+            json!({ "Ref": "ArtifactBucket" }),
+        ),
+    );
+    template(
+        format!(
+            "Artifact store in {region} for pipeline {}",
+            names.pipeline_name()
+        ),
+        resources,
+        outputs,
+    )
+}
+
+/// One account and region a pipeline deploys to: who deploys there and what.
+pub struct BootstrapTarget<'a> {
+    pub account: &'a str,
+    pub region: &'a str,
+    /// (pipeline names, deploy mode uses change sets) of every pipeline deploying here.
+    pub pipelines: Vec<&'a Names<'a>>,
+    pub change_sets: bool,
+    /// The union of the deploying pipelines' `execution_policy`.
+    pub policy: ExecutionPolicy,
+    /// The stack instances deployed here.
+    pub stacks: Vec<&'a StackInstance>,
+}
+
+/// The bootstrap template of one account and region, or `None` after reporting a
+/// resource type whose permissions cannot be derived.
+pub fn bootstrap_template(
+    b: &BootstrapTarget<'_>,
+    app: &str,
+    tags: &[(String, String)],
+    span: Span,
+    diags: &mut Diagnostics,
+) -> Option<Json> {
+    let region = b.region;
+    let names = b.pipelines[0];
+    let mut resources = JsonMap::new();
+
+    let mut pipeline_accounts: Vec<String> = Vec::new();
+    let mut pipeline_roles: Vec<Json> = Vec::new();
+    let mut objects: Vec<Json> = Vec::new();
+    let mut keys: Vec<Json> = Vec::new();
+    for n in &b.pipelines {
+        let root = format!("arn:{}:iam::{}:root", partition(region), n.account);
+        if !pipeline_accounts.contains(&root) {
+            pipeline_accounts.push(root);
+        }
+        pipeline_roles.push(sub(&n.role_arn(n.account, &n.pipeline_role()), region));
+        objects.push(sub(
+            &format!("arn:{}:s3:::{}/*", partition(region), n.bucket(region)),
+            region,
+        ));
+        keys.push(sub(
+            &format!("arn:{}:kms:{region}:{}:key/*", partition(region), n.account),
+            region,
+        ));
+    }
+    let stacks: Vec<Json> = b
+        .stacks
+        .iter()
+        .map(|s| {
+            json!({ "Fn::Sub": format!(
+                "arn:${{AWS::Partition}}:cloudformation:${{AWS::Region}}:${{AWS::AccountId}}:stack/{}/*",
+                s.stack_name
+            )})
+        })
+        .collect();
+    let mut cfn_actions = vec![
+        "cloudformation:CreateStack",
+        "cloudformation:DescribeStackEvents",
+        "cloudformation:DescribeStackResource",
+        "cloudformation:DescribeStackResources",
+        "cloudformation:DescribeStacks",
+        "cloudformation:GetStackPolicy",
+        "cloudformation:GetTemplate",
+        "cloudformation:SetStackPolicy",
+        "cloudformation:UpdateStack",
+    ];
+    if b.change_sets {
+        cfn_actions.extend([
+            "cloudformation:CreateChangeSet",
+            "cloudformation:DeleteChangeSet",
+            "cloudformation:DescribeChangeSet",
+            "cloudformation:ExecuteChangeSet",
+        ]);
+        cfn_actions.sort_unstable();
+    }
+    let deploy = vec![
+        statement("DeployStacks", &cfn_actions, Json::Array(stacks)),
+        statement(
+            "ValidateTemplates",
+            &["cloudformation:ValidateTemplate"],
+            json!("*"),
+        ),
+        json!({
+            "Sid": "PassExecutionRole",
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": { "Fn::GetAtt": ["CfnExecRole", "Arn"] },
+            "Condition": { "StringEquals": { "iam:PassedToService": "cloudformation.amazonaws.com" } },
+        }),
+        statement(
+            "ReadArtifacts",
+            &["s3:GetObject", "s3:GetObjectVersion"],
+            Json::Array(objects),
+        ),
+        json!({
+            "Sid": "DecryptArtifacts",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:DescribeKey"],
+            "Resource": keys,
+            "Condition": { "StringEquals": { "kms:ViaService": format!("s3.{region}.amazonaws.com") } },
+        }),
+    ];
+    resources.insert(
+        "DeployRole".into(),
+        json!({
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "RoleName": names.deploy_role(region),
+                "Description": format!("Assumed by the pipelines of {app} to deploy its stacks here"),
+                "AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [{
+                        "Effect": "Allow",
+                        "Principal": { "AWS": pipeline_accounts.iter().map(|a| sub(a, region)).collect::<Vec<_>>() },
+                        "Action": "sts:AssumeRole",
+                        "Condition": { "ArnEquals": { "aws:PrincipalArn": pipeline_roles } },
+                    }],
+                },
+                "Policies": [{
+                    "PolicyName": "deploy",
+                    "PolicyDocument": { "Version": "2012-10-17", "Statement": deploy },
+                }],
+                "Tags": tag_list(tags),
+            },
+        }),
+    );
+
+    // The execution role: what CloudFormation needs to manage the types deployed here.
+    let managed = match &b.policy {
+        ExecutionPolicy::Derived => derived_policies(b, app, span, &mut resources, diags)?,
+        ExecutionPolicy::Admin => {
+            vec![json!({ "Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess" })]
+        }
+        ExecutionPolicy::Managed(arns) => arns.iter().map(|a| sub(a, region)).collect(),
+    };
+    let mut reads = dynamic_reads(&b.stacks, region);
+    let mut exec_props = JsonMap::new();
+    exec_props.insert("RoleName".into(), json!(names.exec_role(region)));
+    exec_props.insert(
+        "Description".into(),
+        json!(format!(
+            "CloudFormation runs as this role to deploy the stacks of {app} here"
+        )),
+    );
+    exec_props.insert(
+        "AssumeRolePolicyDocument".into(),
+        trust("cloudformation.amazonaws.com"),
+    );
+    exec_props.insert("ManagedPolicyArns".into(), Json::Array(managed));
+    if !reads.is_empty() {
+        exec_props.insert(
+            "Policies".into(),
+            json!([{ "PolicyName": "read-references", "PolicyDocument": {
+                "Version": "2012-10-17", "Statement": std::mem::take(&mut reads) } }]),
+        );
+    }
+    exec_props.insert("Tags".into(), tag_list(tags));
+    resources.insert(
+        "CfnExecRole".into(),
+        json!({ "Type": "AWS::IAM::Role", "Properties": exec_props }),
+    );
+
+    let mut outputs = JsonMap::new();
+    outputs.insert(
+        "DeployRoleArn".into(),
+        output(
+            "Assumed by the pipelines",
+            json!({ "Fn::GetAtt": ["DeployRole", "Arn"] }),
+        ),
+    );
+    outputs.insert(
+        "CfnExecRoleArn".into(),
+        output(
+            "CloudFormation's execution role",
+            json!({ "Fn::GetAtt": ["CfnExecRole", "Arn"] }),
+        ),
+    );
+    Some(template(
+        format!(
+            "Deploy and execution roles of {app} in {} {region}",
+            b.account
+        ),
+        resources,
+        outputs,
+    ))
+}
+
+/// The handler permissions of every resource type deployed to `b`, as managed
+/// policies added to `resources`; their `Ref`s, or `None` after reporting a type
+/// whose permissions are not known.
+fn derived_policies(
+    b: &BootstrapTarget<'_>,
+    app: &str,
+    span: Span,
+    resources: &mut JsonMap<String, Json>,
+    diags: &mut Diagnostics,
+) -> Option<Vec<Json>> {
+    let region = b.region;
+    let mut types: Vec<&str> = Vec::new();
+    for s in &b.stacks {
+        for r in s.resources.values() {
+            if !types.contains(&r.type_name.as_str()) {
+                types.push(&r.type_name);
+            }
+        }
+    }
+    types.sort_unstable();
+    let mut actions: Vec<&'static str> = Vec::new();
+    let mut ok = true;
+    for t in &types {
+        match handler_permissions(t) {
+            Some(perms) => actions.extend(perms),
+            // Kept by CloudFormation itself: nothing to call.
+            None if INTERNAL_TYPES.contains(t) => {}
+            None => {
+                diags.push(
+                    Diagnostic::error(
+                        Code::ExecutionPolicy,
+                        span,
+                        format!("the permissions CloudFormation needs for `{t}` are not known"),
+                    )
+                    .with_label(format!("this pipeline deploys `{t}` to {} {region}", b.account))
+                    .with_help("its resource provider schema lists no handler permissions: give the pipeline `execution_policy = [\"<managed policy ARN>\", ...]` (or `admin`)"),
+                );
+                ok = false;
+            }
+        }
+    }
+    if !ok {
+        return None;
+    }
+    actions.sort_unstable_by_key(|a| a.to_ascii_lowercase());
+    actions.dedup_by_key(|a| a.to_ascii_lowercase());
+    let chunks = chunk_actions(&actions);
+    if chunks.len() > MAX_MANAGED_POLICIES - 1 {
+        diags.push(
+            Diagnostic::error(
+                Code::ExecutionPolicy,
+                span,
+                format!("the execution role of {} {region} needs {} actions, more than IAM's policy size limits hold", b.account, actions.len()),
+            )
+            .with_label("in this pipeline")
+            .with_help("deploy fewer kinds of resources to one account and region"),
+        );
+        return None;
+    }
+    let mut managed = Vec::new();
+    for (k, chunk) in chunks.iter().enumerate() {
+        let id = format!("CfnExecPolicy{}", k + 1);
+        resources.insert(
+            id.clone(),
+            json!({
+                "Type": "AWS::IAM::ManagedPolicy",
+                "Metadata": { "sleuthc": { "handler_permissions_of": types } },
+                "Properties": {
+                    "Description": format!("What CloudFormation needs to manage the resource types {app} deploys here (part {} of {})", k + 1, chunks.len()),
+                    "PolicyDocument": { "Version": "2012-10-17", "Statement": [
+                        statement("ManageResources", chunk, json!("*")),
+                    ]},
+                },
+            }),
+        );
+        managed.push(json!({ "Ref": id }));
+    }
+    Some(managed)
+}
+
+/// Types CloudFormation handles itself, which need no permissions.
+const INTERNAL_TYPES: &[&str] = &[
+    "AWS::CDK::Metadata",
+    "AWS::CloudFormation::WaitCondition",
+    "AWS::CloudFormation::WaitConditionHandle",
+];
+
+/// A role has at most 10 managed policies (one is left for the user); each is at
+/// most 6,144 characters.
+const MAX_MANAGED_POLICIES: usize = 10;
+const MANAGED_POLICY_BUDGET: usize = 5_500;
+
+fn chunk_actions(actions: &[&'static str]) -> Vec<Vec<&'static str>> {
+    let mut chunks: Vec<Vec<&'static str>> = Vec::new();
+    let mut size = 0;
+    for a in actions {
+        let cost = a.len() + 3;
+        match chunks.last_mut() {
+            Some(c) if size + cost <= MANAGED_POLICY_BUDGET => {
+                c.push(a);
+                size += cost;
+            }
+            _ => {
+                chunks.push(vec![a]);
+                size = cost;
+            }
+        }
+    }
+    chunks
+}
+
+/// What the stacks' templates read while CloudFormation deploys them: SSM
+/// parameters and secrets through dynamic references, other stacks' outputs through
+/// `Fn::GetStackOutput`.
+fn dynamic_reads(stacks: &[&StackInstance], region: &str) -> Vec<Json> {
+    let mut ssm: Vec<String> = Vec::new();
+    let mut secrets: Vec<String> = Vec::new();
+    let mut outputs: Vec<String> = Vec::new();
+    fn walk(
+        j: &Json,
+        ssm: &mut Vec<String>,
+        secrets: &mut Vec<String>,
+        outputs: &mut Vec<String>,
+        region: &str,
+    ) {
+        match j {
+            Json::String(s) => {
+                // EC2 resolves `resolve:ssm:<name>` image ids with the caller's rights.
+                if let Some(name) = s.strip_prefix("resolve:ssm:") {
+                    let name = name.split(':').next().unwrap_or("").trim_start_matches('/');
+                    let arn =
+                        format!("arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:*:parameter/{name}");
+                    if !name.is_empty() && !ssm.contains(&arn) {
+                        ssm.push(arn);
+                    }
+                }
+                let mut rest = s.as_str();
+                while let Some(at) = rest.find("{{resolve:") {
+                    let r = &rest[at + "{{resolve:".len()..];
+                    let end = r.find("}}").unwrap_or(r.len());
+                    let body = &r[..end];
+                    rest = &r[end..];
+                    let mut parts = body.splitn(2, ':');
+                    let (kind, what) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+                    match kind {
+                        "ssm" | "ssm-secure" => {
+                            let name = what.split(':').next().unwrap_or("").trim_start_matches('/');
+                            let arn = format!(
+                                "arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:*:parameter/{name}"
+                            );
+                            if !name.is_empty() && !ssm.contains(&arn) {
+                                ssm.push(arn);
+                            }
+                        }
+                        "secretsmanager" => {
+                            let id = if what.starts_with("arn:") {
+                                what.splitn(8, ':').take(7).collect::<Vec<_>>().join(":")
+                            } else {
+                                let name = what.split(':').next().unwrap_or("");
+                                format!("arn:${{AWS::Partition}}:secretsmanager:${{AWS::Region}}:${{AWS::AccountId}}:secret:{name}-*")
+                            };
+                            if !secrets.contains(&id) {
+                                secrets.push(id);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Json::Array(xs) => xs
+                .iter()
+                .for_each(|x| walk(x, ssm, secrets, outputs, region)),
+            Json::Object(m) => {
+                if let Some(Json::Object(g)) = m.get("Fn::GetStackOutput") {
+                    if let Some(Json::String(name)) = g.get("StackName") {
+                        let r = match g.get("Region") {
+                            Some(Json::String(r)) => r.as_str(),
+                            _ => region,
+                        };
+                        let arn = format!("arn:${{AWS::Partition}}:cloudformation:{r}:${{AWS::AccountId}}:stack/{name}/*");
+                        if !outputs.contains(&arn) {
+                            outputs.push(arn);
+                        }
+                    }
+                }
+                m.values()
+                    .for_each(|x| walk(x, ssm, secrets, outputs, region));
+            }
+            _ => {}
+        }
+    }
+    for s in stacks {
+        for r in s.resources.values() {
+            for v in r.properties.values() {
+                walk(v, &mut ssm, &mut secrets, &mut outputs, region);
+            }
+        }
+    }
+    let subs =
+        |xs: Vec<String>| Json::Array(xs.into_iter().map(|x| json!({ "Fn::Sub": x })).collect());
+    let mut statements = Vec::new();
+    if !ssm.is_empty() {
+        statements.push(statement(
+            "ResolveParameters",
+            &["ssm:GetParameters"],
+            subs(ssm),
+        ));
+    }
+    if !secrets.is_empty() {
+        statements.push(statement(
+            "ResolveSecrets",
+            &["secretsmanager:GetSecretValue"],
+            subs(secrets),
+        ));
+    }
+    if !outputs.is_empty() {
+        statements.push(statement(
+            "ReadStackOutputs",
+            &["cloudformation:DescribeStacks"],
+            subs(outputs),
+        ));
+    }
+    statements
+}
+
+/// Which step kinds a stack instance is deployed with, for the deploy role.
+pub fn uses_change_sets(step: StepKind) -> bool {
+    step != StepKind::Deploy
+}
+
+/// The targets of every pipeline, one per account and region, in first-use order.
+pub fn bootstrap_targets<'a>(
+    pipelines: &'a [(Declaration, Names<'a>, &'a PipelineDef)],
+    ex: &'a Expanded,
+) -> Vec<BootstrapTarget<'a>> {
+    let mut out: Vec<BootstrapTarget<'a>> = Vec::new();
+    for (decl, names, def) in pipelines {
+        for t in decl.targets() {
+            let at = match out
+                .iter()
+                .position(|b| b.account == t.account && b.region == t.region)
+            {
+                Some(at) => at,
+                None => {
+                    out.push(BootstrapTarget {
+                        account: &t.account,
+                        region: &t.region,
+                        pipelines: Vec::new(),
+                        change_sets: false,
+                        policy: def.execution_policy.clone(),
+                        stacks: Vec::new(),
+                    });
+                    out.len() - 1
+                }
+            };
+            let b = &mut out[at];
+            if !b.pipelines.iter().any(|n| std::ptr::eq(*n, names)) {
+                b.pipelines.push(names);
+            }
+            b.change_sets |= uses_change_sets(t.step);
+            b.policy = match (&b.policy, &def.execution_policy) {
+                (ExecutionPolicy::Admin, _) | (_, ExecutionPolicy::Admin) => ExecutionPolicy::Admin,
+                (ExecutionPolicy::Managed(a), ExecutionPolicy::Managed(b)) => {
+                    let mut all = a.clone();
+                    all.extend(b.iter().filter(|x| !a.contains(x)).cloned());
+                    ExecutionPolicy::Managed(all)
+                }
+                (ExecutionPolicy::Managed(a), _) | (_, ExecutionPolicy::Managed(a)) => {
+                    ExecutionPolicy::Managed(a.clone())
+                }
+                _ => ExecutionPolicy::Derived,
+            };
+            let inst = &ex.stacks[t.instance];
+            if !b.stacks.iter().any(|s| std::ptr::eq(*s, inst)) {
+                b.stacks.push(inst);
+            }
+        }
+    }
+    out
+}
