@@ -27,6 +27,10 @@ Output format (one file, deterministic, UTF-8, '\n' line ends):
              "g"  sorted indices into the header's regions offering the type;
                   omitted when every region offers it
 
+schema/iam-resources.tsv: one line per IAM action, lower case, with the resource
+types it can be scoped to (role, instance-profile, policy, ...), from cfn-lint's
+Policies.json; the execution role scopes its IAM actions with it.
+
 schema/handler-permissions.tsv: one line per type whose schema lists handlers,
 sorted by type name: <Type::Name>\t<IAM actions separated by spaces>, the union of
 the create, update, delete and read handler permissions, sorted, without the few
@@ -384,6 +388,11 @@ def main() -> int:
         help="where the handler permissions go",
     )
     ap.add_argument(
+        "--iam-out",
+        default=str(root / "schema" / "iam-resources.tsv"),
+        help="where the IAM actions' resource types go",
+    )
+    ap.add_argument(
         "--check",
         action="store_true",
         help="write nothing; exit 1 if the output file is not up to date",
@@ -456,6 +465,7 @@ def main() -> int:
     outputs = [
         (Path(args.out), "\n".join(lines) + "\n"),
         (Path(args.permissions_out), "\n".join(permission_lines) + "\n"),
+        (Path(args.iam_out), iam_resources()),
     ]
     stale = 0
     for out, text in outputs:
@@ -483,6 +493,20 @@ def known_actions() -> set:
         for prefix, service in services.items()
         for action in service.get("Actions", {})
     }
+
+
+def iam_resources() -> str:
+    """One line per IAM action, `iam:<name>` in lower case (Policies.json keeps no
+    capitalisation): its resource types, comma-separated, empty when it takes no
+    resource ARN."""
+    path = Path(os.path.dirname(cfnlint.__file__)) / "data" / "AdditionalSpecs" / "Policies.json"
+    with open(path) as f:
+        iam = json.load(f)["iam"]["Actions"]
+    lines = [
+        f"iam:{name}\t{','.join(sorted(set(spec.get('Resources', []))))}"
+        for name, spec in sorted(iam.items())
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def handler_permissions(schema: dict, known: set):

@@ -73,6 +73,7 @@ pub fn compile(
     let rebuild = pipeline::Rebuild {
         root_name,
         params: &options.params,
+        expect: &options.expect_pipelines,
     };
     let selected = !options.envs.is_empty() || !options.regions.is_empty();
     let pipelines = pipeline::emit(&expanded, &rebuild, selected, &mut diags);
@@ -112,18 +113,39 @@ pub fn graph_view(
     if diags.has_errors() {
         return done(sources, diags, None);
     }
-    let (path, contents) = match format {
-        GraphFormat::Order => {
-            let text = graph::view::order_text(&expanded, &stack_graph, request);
-            ("order.txt", text)
+    let (path, contents) = if request.level == graph::view::Level::Pipeline {
+        let built = pipeline::declarations(&expanded, &mut diags);
+        if built.is_empty() && !diags.has_errors() {
+            diags.push(
+                diagnostics::Diagnostic::error(
+                    codes::Code::PipelineSetting,
+                    expand::root_span(),
+                    "--view pipeline: this program has no pipeline",
+                )
+                .with_label("nothing to show")
+                .with_help("declare one with `pipeline NAME { account = ..., region = ..., source = ..., stage ENV }`"),
+            );
         }
-        _ => {
-            let view = graph::view::view(&expanded, &stack_graph, request);
-            match format {
-                GraphFormat::Dot => ("graph.dot", emit::dot::render(&view)),
-                GraphFormat::Mermaid => ("graph.mmd", emit::mermaid::render(&view)),
-                _ => ("graph.json", emit::to_json(&view)),
+        if diags.has_errors() {
+            return done(sources, diags, None);
+        }
+        match format {
+            GraphFormat::Order => (
+                "order.txt",
+                pipeline::view::order_text(&built, &expanded, request),
+            ),
+            _ => render(
+                format,
+                &pipeline::view::view(&expanded.app.name, &built, &expanded, request),
+            ),
+        }
+    } else {
+        match format {
+            GraphFormat::Order => {
+                let text = graph::view::order_text(&expanded, &stack_graph, request);
+                ("order.txt", text)
             }
+            _ => render(format, &graph::view::view(&expanded, &stack_graph, request)),
         }
     };
     let file = OutputFile {
@@ -131,6 +153,15 @@ pub fn graph_view(
         contents,
     };
     done(sources, diags, Some(vec![file]))
+}
+
+/// A view in one of the drawing formats: the file name and its text.
+fn render(format: GraphFormat, view: &graph::view::GraphView) -> (&'static str, String) {
+    match format {
+        GraphFormat::Dot => ("graph.dot", emit::dot::render(view)),
+        GraphFormat::Mermaid => ("graph.mmd", emit::mermaid::render(view)),
+        _ => ("graph.json", emit::to_json(view)),
+    }
 }
 
 /// Every phase up to the checked deploy graph; the program when there were no errors.

@@ -42,6 +42,11 @@ enum Command {
         /// OUT_DIR/manifest.json (a CI job on a fresh checkout has no OUT_DIR yet).
         #[arg(long, value_name = "FILE")]
         previous_manifest: Option<PathBuf>,
+        /// Fail unless pipeline NAME's declaration has this digest (the manifest's
+        /// `pipelines[].digest`): the pipeline's build step passes the deployed one,
+        /// so a source that needs a different pipeline stops before deploying.
+        #[arg(long = "expect-pipeline", value_name = "NAME=DIGEST", value_parser = parse_expectation)]
+        expect_pipelines: Vec<(String, String)>,
     },
     /// Parse, resolve, type-check and expand; write nothing.
     Check {
@@ -52,7 +57,8 @@ enum Command {
     Graph {
         #[command(flatten)]
         input: Input,
-        /// Which level: stack instances, or the resources of each template.
+        /// Which level: stack instances, the resources of each template, or the
+        /// pipelines' stages and actions.
         #[arg(long, value_enum, default_value_t = ViewArg::Stacks)]
         view: ViewArg,
         /// dot (Graphviz), mermaid (renders on GitHub), json, or order (the deploy
@@ -99,6 +105,8 @@ struct Input {
 enum ViewArg {
     Stacks,
     Resources,
+    /// The pipelines' stages and actions, in the order they run.
+    Pipeline,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -164,7 +172,7 @@ fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Explain { code } => explain(&code),
         Command::Check { input } => {
-            let Some(c) = compile_input(&input, Mode::Check, None, false) else {
+            let Some(c) = compile_input(&input, Mode::Check, Guards::default()) else {
                 return ExitCode::from(EXIT_IO);
             };
             report(&c, &input);
@@ -181,14 +189,25 @@ fn run(cli: Cli) -> ExitCode {
             stacks,
             all_resources,
         } => {
+            let pipeline = matches!(view, ViewArg::Pipeline);
             let request = sleuthc::graph::view::Request {
                 level: match view {
                     ViewArg::Stacks => sleuthc::graph::view::Level::Stacks,
                     ViewArg::Resources => sleuthc::graph::view::Level::Resources,
+                    ViewArg::Pipeline => sleuthc::graph::view::Level::Pipeline,
                 },
-                // --env and --region already select what is expanded.
-                envs: Vec::new(),
-                regions: Vec::new(),
+                // --env and --region select what is expanded, except for pipelines,
+                // which are laid out over every environment and then filtered.
+                envs: if pipeline {
+                    input.envs.clone()
+                } else {
+                    Vec::new()
+                },
+                regions: if pipeline {
+                    input.regions.clone()
+                } else {
+                    Vec::new()
+                },
                 stacks,
                 all_resources,
             };
@@ -199,7 +218,12 @@ fn run(cli: Cli) -> ExitCode {
                 FormatArg::Order => GraphFormat::Order,
             };
             let Some(c) = read_and(&input, |name, text, options| {
-                sleuthc::graph_view(name, text, &FsLoader, options, &request, format)
+                let mut options = options.clone();
+                if pipeline {
+                    options.envs.clear();
+                    options.regions.clear();
+                }
+                sleuthc::graph_view(name, text, &FsLoader, &options, &request, format)
             }) else {
                 return ExitCode::from(EXIT_IO);
             };
@@ -221,6 +245,7 @@ fn run(cli: Cli) -> ExitCode {
             out_dir,
             allow_export_removal,
             previous_manifest,
+            expect_pipelines,
         } => {
             let previous = match &previous_manifest {
                 Some(file) => match std::fs::read_to_string(file) {
@@ -232,7 +257,12 @@ fn run(cli: Cli) -> ExitCode {
                 },
                 None => std::fs::read_to_string(out_dir.join("manifest.json")).ok(),
             };
-            let Some(c) = compile_input(&input, Mode::Build, previous, allow_export_removal) else {
+            let guards = Guards {
+                previous,
+                allow_export_removal,
+                expect_pipelines,
+            };
+            let Some(c) = compile_input(&input, Mode::Build, guards) else {
                 return ExitCode::from(EXIT_IO);
             };
             report(&c, &input);
@@ -301,18 +331,32 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-/// Reads the root file and compiles it. `None` after printing an I/O error.
-/// `previous`: the manifest of what is deployed, which guards exports.
-fn compile_input(
-    input: &Input,
-    mode: Mode,
+/// What `build` checks against what is deployed.
+#[derive(Default)]
+struct Guards {
+    /// The manifest of what is deployed, which guards exports.
     previous: Option<String>,
     allow_export_removal: bool,
-) -> Option<Compilation> {
+    expect_pipelines: Vec<(String, String)>,
+}
+
+/// `NAME=DIGEST`.
+fn parse_expectation(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((name, digest)) if !name.is_empty() && !digest.is_empty() => {
+            Ok((name.to_string(), digest.to_string()))
+        }
+        _ => Err(format!("expected NAME=DIGEST, got `{s}`")),
+    }
+}
+
+/// Reads the root file and compiles it. `None` after printing an I/O error.
+fn compile_input(input: &Input, mode: Mode, guards: Guards) -> Option<Compilation> {
     read_and(input, |name, text, options| {
         let options = Options {
-            previous_manifest: previous,
-            allow_export_removal,
+            previous_manifest: guards.previous,
+            allow_export_removal: guards.allow_export_removal,
+            expect_pipelines: guards.expect_pipelines,
             ..options.clone()
         };
         compile(name, text, &FsLoader, &options, mode)

@@ -457,3 +457,137 @@ fn a_long_chain_of_stack_reads() {
         "one wave per link"
     );
 }
+
+/// Every file under `dir`, relative path to contents, sorted.
+fn tree(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("readable dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p
+                    .strip_prefix(dir)
+                    .expect("inside")
+                    .to_string_lossy()
+                    .into_owned();
+                out.push((rel, std::fs::read(&p).expect("readable")));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// What the release pipeline's CodeBuild step runs, taken from the emitted buildspec
+/// and run the way CodeBuild would (in the repository checkout, the digest variable
+/// set from the project): it rebuilds exactly what was deployed, and refuses to go on
+/// once the source needs a different pipeline.
+#[test]
+fn the_pipeline_build_step_rebuilds_and_guards_the_pipeline() {
+    let dir = tmp("pipeline-step");
+    let out = dir.join("first");
+    let o = sleuthc(&[
+        "build",
+        "examples/tablesleuth/envs.sleuth",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let template: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(out.join("pipeline/release.template.json")).expect("template"),
+    )
+    .expect("JSON");
+    let project = &template["Resources"]["SynthProject"]["Properties"];
+    let digest = project["Environment"]["EnvironmentVariables"][0]["Value"]
+        .as_str()
+        .expect("digest");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).expect("manifest"))
+            .expect("JSON");
+    assert_eq!(manifest["pipelines"][0]["digest"], digest);
+    let buildspec = project["Source"]["BuildSpec"].as_str().expect("buildspec");
+    let line = buildspec
+        .lines()
+        .find(|l| l.contains("sleuthc build"))
+        .expect("a build command");
+    let command: String =
+        serde_json::from_str(line.trim().trim_start_matches("- ")).expect("a quoted command");
+
+    // The checkout: the fleet's file at the path the pipeline names.
+    let checkout = dir.join("checkout");
+    std::fs::create_dir_all(&checkout).expect("checkout");
+    let source = std::fs::read_to_string(common::root().join("examples/tablesleuth/envs.sleuth"))
+        .expect("example");
+    std::fs::write(checkout.join("envs.sleuth"), &source).expect("write");
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_sleuthc"));
+    let run = |checkout: &std::path::Path, digest: &str| {
+        Command::new("sh")
+            .arg("-c")
+            .arg(&command)
+            .current_dir(checkout)
+            .env(
+                "PATH",
+                format!("{}:/usr/bin:/bin", bin.parent().expect("bin dir").display()),
+            )
+            .env("SLEUTH_PIPELINE_DIGEST", digest)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("sh runs")
+    };
+    let o = run(&checkout, digest);
+    assert_eq!(o.status.code(), Some(0), "{command}: {}", stderr(&o));
+    assert_eq!(
+        tree(&checkout.join("out")),
+        tree(&out),
+        "the pipeline rebuilds the same bytes"
+    );
+
+    // A new stage in the source: the deployed pipeline is out of date.
+    std::fs::write(
+        checkout.join("envs.sleuth"),
+        source.replace(
+            "  stage staging ",
+            "  stage staging { rollout = sequential }\n  #",
+        ),
+    )
+    .expect("write");
+    let before = tree(&checkout.join("out"));
+    let o = run(&checkout, digest);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("error[E0709]: pipeline `release` is out of date"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(tree(&checkout.join("out")), before, "nothing written");
+
+    // A pipeline the source does not have.
+    let o = sleuthc(&[
+        "build",
+        "examples/tablesleuth/envs.sleuth",
+        "-o",
+        dir.join("other").to_str().unwrap(),
+        "--expect-pipeline",
+        "relase=sha256:00",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("did you mean `release`"),
+        "{}",
+        stderr(&o)
+    );
+    let o = sleuthc(&[
+        "build",
+        "examples/tablesleuth/envs.sleuth",
+        "--expect-pipeline",
+        "release",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "a malformed expectation is a usage error"
+    );
+}

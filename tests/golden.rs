@@ -34,7 +34,7 @@ fn examples_emit_golden_files() {
     }
 }
 
-/// `sleuthc graph` of the fleet: both views in every format (the resources view of one
+/// `sleuthc graph` of the fleet: all three views in every format (the resources view of one
 /// environment, collapsed by component; checked in full below), and the stacks view of
 /// two-regions, which has a cross-region read.
 #[test]
@@ -54,11 +54,42 @@ fn fleet_graph_views() {
         level: Level::Resources,
         ..stacks.clone()
     };
+    let pipeline = Request {
+        level: Level::Pipeline,
+        ..stacks.clone()
+    };
+    let prod_pipeline = Request {
+        level: Level::Pipeline,
+        envs: vec!["prod".into()],
+        regions: vec!["eu-west-1".into()],
+        ..stacks.clone()
+    };
     let dev = Options {
         envs: vec!["dev".into()],
         ..Options::default()
     };
     let cases = [
+        ("pipeline", &pipeline, Options::default(), GraphFormat::Dot),
+        (
+            "pipeline",
+            &pipeline,
+            Options::default(),
+            GraphFormat::Mermaid,
+        ),
+        ("pipeline", &pipeline, Options::default(), GraphFormat::Json),
+        (
+            "pipeline",
+            &pipeline,
+            Options::default(),
+            GraphFormat::Order,
+        ),
+        // Filters keep the deploy actions of prod in eu-west-1 and every other action.
+        (
+            "pipeline_prod_eu",
+            &prod_pipeline,
+            Options::default(),
+            GraphFormat::Order,
+        ),
         ("stacks", &stacks, Options::default(), GraphFormat::Dot),
         ("stacks", &stacks, Options::default(), GraphFormat::Mermaid),
         ("stacks", &stacks, Options::default(), GraphFormat::Json),

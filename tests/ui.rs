@@ -39,8 +39,14 @@ fn ui() {
             let path = std::path::Path::new(rel).with_file_name(file);
             std::fs::read_to_string(common::root().join(path)).expect("previous manifest")
         });
+        // `# expect-pipeline: NAME=DIGEST`: as `build --expect-pipeline` passes it.
+        let expect_pipelines = header(&source, "# expect-pipeline:")
+            .and_then(|e| e.split_once('='))
+            .map(|(n, d)| vec![(n.to_string(), d.to_string())])
+            .unwrap_or_default();
         let options = sleuthc::Options {
             previous_manifest: previous.clone(),
+            expect_pipelines,
             ..Default::default()
         };
         let c = common::compile_file_with(rel, Mode::Check, &options);

@@ -28,6 +28,7 @@ pub fn render(view: &GraphView) -> String {
     ));
     // Stacks: waves read top-down, clusters left to right in build order. Resources:
     // chains are long, so left to right.
+    // Pipelines: stages left to right, like the console draws them.
     let rankdir = if view.view == "stacks" { "TB" } else { "LR" };
     out.push_str(&format!(
         "  rankdir={rankdir};\n  compound=true;\n  fontname=\"Helvetica\";\n"
@@ -38,7 +39,7 @@ pub fn render(view: &GraphView) -> String {
         out.push_str(&format!("  subgraph cluster_{c} {{\n"));
         out.push_str(&format!(
             "    label={};\n    style=\"rounded\";\n    color=\"#9aa5b1\";\n",
-            quote(&format!("{} · {}", cluster.env, cluster.region))
+            quote(&cluster.label)
         ));
         for (g, (group, nodes)) in groups.into_iter().enumerate() {
             let indent = if group.is_some() { "      " } else { "    " };
@@ -51,10 +52,10 @@ pub fn render(view: &GraphView) -> String {
             }
             for i in nodes {
                 let n = &view.nodes[i];
-                let style = if n.kind == "context" {
-                    ", style=\"rounded,dashed\""
-                } else {
-                    ""
+                let style = match n.kind {
+                    "context" => ", style=\"rounded,dashed\"",
+                    "approval" => ", shape=hexagon, style=filled, fillcolor=\"#fff4d6\"",
+                    _ => "",
                 };
                 out.push_str(&format!(
                     "{indent}{} [label={}{style}];\n",
@@ -69,16 +70,24 @@ pub fn render(view: &GraphView) -> String {
         out.push_str("  }\n");
     }
     for e in &view.edges {
-        let style = match e.style() {
-            EdgeStyle::Dashed => ", style=dashed",
-            EdgeStyle::Dotted => ", style=dotted",
-            EdgeStyle::Solid => "",
+        let mut attrs = Vec::new();
+        if !e.label.is_empty() {
+            attrs.push(format!("label={}", quote(&e.label)));
+        }
+        match e.style() {
+            EdgeStyle::Dashed => attrs.push("style=dashed".to_string()),
+            EdgeStyle::Dotted => attrs.push("style=dotted".to_string()),
+            EdgeStyle::Solid => {}
+        }
+        let attrs = if attrs.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", attrs.join(", "))
         };
         out.push_str(&format!(
-            "  {} -> {} [label={}{style}];\n",
+            "  {} -> {}{attrs};\n",
             quote(&e.from),
-            quote(&e.to),
-            quote(&e.label)
+            quote(&e.to)
         ));
     }
     out.push_str("}\n");

@@ -28,18 +28,19 @@ pub fn render(view: &GraphView) -> String {
     let id = |node: &str| index.get(node).map(|i| format!("n{i}"));
     let mut out = String::from("flowchart LR\n");
     for (c, (cluster, groups)) in view.nesting().into_iter().enumerate() {
-        out.push_str(&format!(
-            "  subgraph c{c}[{}]\n",
-            label(&format!("{} · {}", cluster.env, cluster.region))
-        ));
+        out.push_str(&format!("  subgraph c{c}[{}]\n", label(&cluster.label)));
         for (g, (group, nodes)) in groups.into_iter().enumerate() {
             let indent = if group.is_some() { "      " } else { "    " };
             if let Some(group) = group {
                 out.push_str(&format!("    subgraph c{c}_{g}[{}]\n", label(&group.label)));
             }
             for i in nodes {
+                let (open, close) = match view.nodes[i].kind {
+                    "approval" => ("{{", "}}"),
+                    _ => ("[", "]"),
+                };
                 out.push_str(&format!(
-                    "{indent}n{i}[{}]\n",
+                    "{indent}n{i}{open}{}{close}\n",
                     label(&view.nodes[i].caption())
                 ));
             }
@@ -58,7 +59,11 @@ pub fn render(view: &GraphView) -> String {
         let (Some(from), Some(to)) = (id(&e.from), id(&e.to)) else {
             continue;
         };
-        out.push_str(&format!("  {from} {arrow}|{}| {to}\n", label(&e.label)));
+        if e.label.is_empty() {
+            out.push_str(&format!("  {from} {arrow} {to}\n"));
+        } else {
+            out.push_str(&format!("  {from} {arrow}|{}| {to}\n", label(&e.label)));
+        }
     }
     out
 }

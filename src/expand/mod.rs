@@ -37,6 +37,10 @@ pub struct Options {
     pub previous_manifest: Option<String>,
     /// `--allow-export-removal`: skip that check.
     pub allow_export_removal: bool,
+    /// `--expect-pipeline NAME=DIGEST`: the digest of each deployed pipeline's
+    /// declaration; a build whose pipeline differs fails (the pipeline's own build
+    /// step passes it, so a stale pipeline never deploys).
+    pub expect_pipelines: Vec<(String, String)>,
 }
 
 /// One CloudFormation resource.

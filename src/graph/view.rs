@@ -7,13 +7,17 @@
 //! JSON schema (`graph_version` 1):
 //!
 //! ```text
-//! { "graph_version": 1, "app": NAME, "view": "stacks" | "resources",
-//!   "clusters": [ { "id": "env/region", "env", "region",
+//! { "graph_version": 1, "app": NAME, "view": "stacks" | "resources" | "pipeline",
+//!   "clusters": [ { "id": "env/region", "label", "env", "region",
 //!                   "groups": [ { "id", "label" } ] } ],     // stacks, in the resources view
-//!   "nodes": [ { "id", "label", "cluster", "group"?, "kind", "detail", "wave"? } ],
+//!              // pipeline view: { "id": "pipeline/stage", "label", "kind" }
+//!   "nodes": [ { "id", "label", "cluster", "group"?, "kind", "detail", "wave"?,
+//!                "run_order"? } ],
 //!            // kind: "stack", "resource", "component", or "context" (read by a shown
-//!            // stack, but left out by --region / --env)
+//!            // stack, but left out by --region / --env); in the pipeline view
+//!            // "source", "build", "approval", "deploy", "change_set", "execute"
 //!   "edges": [ { "from", "to", "mechanism", "label" } ],    // from deploys before to
+//!            // pipeline view mechanisms: "run_order", "stage"
 //!   "waves": [ [node id, ...], ... ] }                      // stacks view only
 //! ```
 //!
@@ -32,6 +36,8 @@ use crate::Map;
 pub enum Level {
     Stacks,
     Resources,
+    /// The stages and actions of the program's pipelines.
+    Pipeline,
 }
 
 /// What to show: the level, filters (empty = all) and whether each component
@@ -60,8 +66,16 @@ pub struct GraphView {
 #[derive(Debug, Serialize)]
 pub struct Cluster {
     pub id: String,
+    /// What a drawing calls it: `env · region`, or the stage name.
+    pub label: String,
+    /// Empty for a pipeline stage.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub env: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub region: String,
+    /// A pipeline stage's kind: `source`, `build`, `approval` or `deploy`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<&'static str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<Group>,
 }
@@ -86,6 +100,9 @@ pub struct Node {
     pub detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wave: Option<usize>,
+    /// A pipeline action's runOrder in its stage.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_order: Option<u32>,
 }
 
 #[derive(Debug, Serialize)]
@@ -110,7 +127,7 @@ pub enum EdgeStyle {
 impl Edge {
     pub fn style(&self) -> EdgeStyle {
         match self.mechanism.as_str() {
-            "get-stack-output" | "cross-region" => EdgeStyle::Dashed,
+            "get-stack-output" | "cross-region" | "stage" => EdgeStyle::Dashed,
             "depends_on" => EdgeStyle::Dotted,
             _ => EdgeStyle::Solid,
         }
@@ -204,8 +221,10 @@ pub fn view(ex: &Expanded, graph: &StackGraph, request: &Request) -> GraphView {
         if !clusters.iter().any(|c| c.id == id) {
             clusters.push(Cluster {
                 id,
+                label: format!("{} · {}", inst.env, inst.region),
                 env: inst.env.clone(),
                 region: inst.region.clone(),
+                kind: None,
                 groups: Vec::new(),
             });
         }
@@ -215,7 +234,8 @@ pub fn view(ex: &Expanded, graph: &StackGraph, request: &Request) -> GraphView {
         app: ex.app.name.clone(),
         view: match request.level {
             Level::Stacks => "stacks",
-            Level::Resources => "resources",
+            // The pipeline view is drawn by `pipeline::view`.
+            Level::Resources | Level::Pipeline => "resources",
         },
         clusters,
         nodes: Vec::new(),
@@ -224,7 +244,7 @@ pub fn view(ex: &Expanded, graph: &StackGraph, request: &Request) -> GraphView {
     };
     match request.level {
         Level::Stacks => stacks_view(ex, graph, &kept, &mut out),
-        Level::Resources => {
+        Level::Resources | Level::Pipeline => {
             for &i in &kept {
                 resources_view(&ex.stacks[i], request.all_resources, &mut out);
             }
@@ -285,8 +305,10 @@ fn stacks_view(ex: &Expanded, graph: &StackGraph, kept: &[usize], out: &mut Grap
         if !out.clusters.iter().any(|c| c.id == cluster) {
             out.clusters.push(Cluster {
                 id: cluster.clone(),
+                label: format!("{} · {}", inst.env, inst.region),
                 env: inst.env.clone(),
                 region: inst.region.clone(),
+                kind: None,
                 groups: Vec::new(),
             });
         }
@@ -303,6 +325,7 @@ fn stacks_view(ex: &Expanded, graph: &StackGraph, kept: &[usize], out: &mut Grap
                 format!("{} (not selected)", inst.stack_name)
             },
             wave: graph.wave(i),
+            run_order: None,
         });
     }
     let mut list: Vec<_> = edges.into_iter().collect();
@@ -378,6 +401,7 @@ fn resources_view(inst: &StackInstance, all: bool, out: &mut GraphView) {
             kind,
             detail,
             wave: None,
+            run_order: None,
         });
     }
     let graph = ResourceGraph::new(inst);

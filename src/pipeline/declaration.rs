@@ -180,7 +180,7 @@ pub fn build(
     def: &PipelineDef,
     laid: &[LaidOut],
     ex: &Expanded,
-    names: &Names<'_>,
+    names: &Names,
     diags: &mut Diagnostics,
 ) -> Declaration {
     let mut stages = vec![source_stage(def), build_stage(names, def.name_span)];
@@ -234,7 +234,7 @@ pub fn build(
         role: Val::get_att(
             "PipelineRole",
             "Arn",
-            names.role_arn(names.account, &names.pipeline_role()),
+            names.role_arn(&names.account, &names.pipeline_role()),
         ),
         execution_mode: def.execution_mode,
         stores: stores(def, &stages, names),
@@ -306,7 +306,7 @@ fn source_stage(def: &PipelineDef) -> Stage {
     }
 }
 
-fn build_stage(names: &Names<'_>, span: Span) -> Stage {
+fn build_stage(names: &Names, span: Span) -> Stage {
     Stage {
         span,
         name: "Build".into(),
@@ -330,7 +330,7 @@ fn approval_stage(
     approval: &ApprovalDef,
     inserted: bool,
     guards: Vec<String>,
-    names: &Names<'_>,
+    names: &Names,
     span: Span,
 ) -> Stage {
     let mut configuration = Vec::new();
@@ -338,7 +338,7 @@ fn approval_stage(
         let topic = names.topic(&name);
         configuration.push((
             "NotificationArn",
-            Val::by_ref(&topic_id(&name), names.arn("sns", names.region, &topic)),
+            Val::by_ref(&topic_id(&name), names.arn("sns", &names.region, &topic)),
         ));
     }
     let custom = approval.custom_data.clone().unwrap_or_else(|| {
@@ -377,7 +377,7 @@ fn approval_stage(
 fn deploy_action(
     def: &PipelineDef,
     ex: &Expanded,
-    names: &Names<'_>,
+    names: &Names,
     several_envs: bool,
     instance: usize,
     run_order: u32,
@@ -513,7 +513,7 @@ fn split(
 /// An artifact store in the pipeline's region, then one in every other region where
 /// a deploy action runs (in first-use order). Other regions' keys are read from
 /// their support stacks.
-fn stores(def: &PipelineDef, stages: &[Stage], names: &Names<'_>) -> Vec<Store> {
+fn stores(def: &PipelineDef, stages: &[Stage], names: &Names) -> Vec<Store> {
     let mut regions: Vec<&str> = vec![&def.region];
     for a in stages.iter().flat_map(|s| &s.actions) {
         if let Some(t) = &a.target {

@@ -10,6 +10,7 @@ pub mod layout;
 pub mod names;
 pub mod plan;
 pub mod templates;
+pub mod view;
 
 use serde::Serialize;
 
@@ -37,6 +38,40 @@ pub struct Rebuild<'a> {
     /// the pipeline says `build { path = ... }`).
     pub root_name: &'a str,
     pub params: &'a [(String, String)],
+    /// `--expect-pipeline NAME=DIGEST`, checked against what this build declares.
+    pub expect: &'a [(String, String)],
+}
+
+/// The CodeBuild variable that holds the digest of the deployed declaration.
+pub const DIGEST_VARIABLE: &str = "SLEUTH_PIPELINE_DIGEST";
+
+/// `sha256:<hex>` of a declaration file's bytes.
+pub fn digest(contents: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let hash = Sha256::digest(contents.as_bytes());
+    let mut out = String::with_capacity(7 + 64);
+    out.push_str("sha256:");
+    for b in hash {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// Every pipeline of `ex` laid out, checked and declared, with the pipeline it comes
+/// from and its physical names.
+pub fn declarations<'e>(
+    ex: &'e Expanded,
+    diags: &mut Diagnostics,
+) -> Vec<(Declaration, Names, &'e PipelineDef)> {
+    let mut built = Vec::new();
+    for def in &ex.pipelines {
+        let laid = layout::layout(def, ex, diags);
+        let names = Names::new(&ex.app.name, &def.name, &def.account, &def.region);
+        let decl = declaration::build(def, &laid, ex, &names, diags);
+        check_names(&decl, &names, def, diags);
+        built.push((decl, names, def));
+    }
+    built
 }
 
 /// Lays out, checks and emits every pipeline of `ex`. A build restricted with
@@ -51,32 +86,27 @@ pub fn emit(
     if ex.pipelines.is_empty() || selected {
         return Emitted::default();
     }
-    let app = ex.app.name.as_str();
+    let app = ex.app.name.replace('_', "-");
     let tags: Vec<(String, String)> = ex
         .app
         .tags
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    // Physical names use `-` where the source has `_`, as stack names do.
-    let app = app.replace('_', "-");
-    let pipelines: Vec<String> = ex
-        .pipelines
-        .iter()
-        .map(|d| d.name.replace('_', "-"))
-        .collect();
-    let mut built: Vec<(Declaration, Names<'_>, &PipelineDef)> = Vec::new();
-    for (def, pipeline) in ex.pipelines.iter().zip(&pipelines) {
-        let laid = layout::layout(def, ex, diags);
-        let names = Names {
-            app: &app,
-            pipeline,
-            account: &def.account,
-            region: &def.region,
-        };
-        let decl = declaration::build(def, &laid, ex, &names, diags);
-        check_names(&decl, &names, def, diags);
-        built.push((decl, names, def));
+    let built = declarations(ex, diags);
+    for (name, _) in rebuild.expect {
+        if !ex.pipelines.iter().any(|d| d.name == *name) {
+            diags.push(
+                Diagnostic::error(
+                    Code::PipelineOutOfDate,
+                    crate::expand::root_span(),
+                    format!("--expect-pipeline {name}: this source has no such pipeline"),
+                )
+                .with_label("expected on the command line")
+                .with_help("the pipeline was renamed or removed: deploy the new pipeline, or delete the old one")
+                .with_suggestion(name, ex.pipelines.iter().map(|d| d.name.as_str())),
+            );
+        }
     }
     if diags.has_errors() {
         return Emitted::default();
@@ -133,12 +163,31 @@ pub fn emit(
         }
         let mut ptags = tags.clone();
         ptags.push(("Pipeline".into(), def.name.clone()));
+        let declaration = to_json(&decl.api(&ptags));
+        let digest = digest(&declaration);
+        if let Some((_, want)) = rebuild.expect.iter().find(|(n, _)| *n == def.name) {
+            if *want != digest {
+                diags.push(
+                    Diagnostic::error(
+                        Code::PipelineOutOfDate,
+                        def.name_span,
+                        format!("pipeline `{}` is out of date: this source needs a different pipeline", def.name),
+                    )
+                    .with_label(format!("declares {digest}; the deployed one is {want}"))
+                    .with_help(format!(
+                        "deploy pipeline/{}.template.json and the templates before it in the manifest's `setup` first",
+                        def.name
+                    )),
+                );
+            }
+        }
         let input = PipelineInput {
             def,
             decl,
             names,
             tags: &ptags,
             build_command: &command,
+            digest: &digest,
         };
         let template_path = format!("pipeline/{}.template.json", def.name);
         let declaration_path = format!("pipeline/{}.pipeline.json", def.name);
@@ -148,7 +197,7 @@ pub fn emit(
         });
         out.files.push(OutputFile {
             path: declaration_path.clone(),
-            contents: to_json(&decl.api(&ptags)),
+            contents: declaration,
         });
         let mut support = Vec::new();
         for store in decl.stores.iter().filter(|s| s.region != def.region) {
@@ -194,6 +243,7 @@ pub fn emit(
             stack_name: names.stack_name(),
             capabilities: vec!["CAPABILITY_NAMED_IAM"],
             declaration: declaration_path,
+            digest,
             artifact_stores: decl
                 .stores
                 .iter()
@@ -214,7 +264,7 @@ pub fn emit(
 }
 
 /// The physical names a pipeline gives its resources, checked before any deploy.
-fn check_names(decl: &Declaration, n: &Names<'_>, def: &PipelineDef, diags: &mut Diagnostics) {
+fn check_names(decl: &Declaration, n: &Names, def: &PipelineDef, diags: &mut Diagnostics) {
     let mut problems: Vec<(String, String)> = Vec::new();
     let mut check = |what: &str, name: String, problem: Option<String>| {
         if let Some(p) = problem {
@@ -368,6 +418,8 @@ pub struct ManifestPipeline {
     pub capabilities: Vec<&'static str>,
     /// The `create-pipeline --cli-input-json` file.
     pub declaration: String,
+    /// `sha256:` of the declaration file: what `--expect-pipeline` compares.
+    pub digest: String,
     pub artifact_stores: Vec<ManifestStore>,
     pub support: Vec<ManifestSupport>,
     pub bootstrap: Vec<ManifestBootstrap>,

@@ -9,15 +9,25 @@ use crate::types::regions::partition;
 
 /// The names of one pipeline of one app.
 #[derive(Clone, Debug)]
-pub struct Names<'a> {
-    pub app: &'a str,
-    pub pipeline: &'a str,
+pub struct Names {
+    /// The app and pipeline names, `_` written `-` (as in stack names).
+    pub app: String,
+    pub pipeline: String,
     /// The pipeline's account and region.
-    pub account: &'a str,
-    pub region: &'a str,
+    pub account: String,
+    pub region: String,
 }
 
-impl Names<'_> {
+impl Names {
+    pub fn new(app: &str, pipeline: &str, account: &str, region: &str) -> Names {
+        Names {
+            app: app.replace('_', "-"),
+            pipeline: pipeline.replace('_', "-"),
+            account: account.to_string(),
+            region: region.to_string(),
+        }
+    }
+
     /// `<app>-<pipeline>`: the CodePipeline name.
     pub fn pipeline_name(&self) -> String {
         format!("{}-{}", self.app, self.pipeline)
@@ -89,14 +99,14 @@ impl Names<'_> {
 
     /// `arn:<partition>:iam::<account>:role/<name>`.
     pub fn role_arn(&self, account: &str, name: &str) -> String {
-        format!("arn:{}:iam::{account}:role/{name}", partition(self.region))
+        format!("arn:{}:iam::{account}:role/{name}", partition(&self.region))
     }
 
     /// An ARN in the pipeline's account: `arn:<partition>:<service>:<region>:<account>:<rest>`.
     pub fn arn(&self, service: &str, region: &str, rest: &str) -> String {
         format!(
             "arn:{}:{service}:{region}:{}:{rest}",
-            partition(self.region),
+            partition(&self.region),
             self.account
         )
     }
@@ -245,12 +255,7 @@ mod tests {
 
     #[test]
     fn names_of_the_fleet() {
-        let n = Names {
-            app: "tablesleuth",
-            pipeline: "release",
-            account: "111111111111",
-            region: "us-east-2",
-        };
+        let n = Names::new("tablesleuth", "release", "111111111111", "us-east-2");
         assert_eq!(n.pipeline_name(), "tablesleuth-release");
         assert_eq!(
             n.bucket("eu-west-1"),

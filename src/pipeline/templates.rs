@@ -31,11 +31,14 @@ use super::plan::StepKind;
 pub struct PipelineInput<'a> {
     pub def: &'a PipelineDef,
     pub decl: &'a Declaration,
-    pub names: &'a Names<'a>,
+    pub names: &'a Names,
     /// The app's tags.
     pub tags: &'a [(String, String)],
-    /// The command the build runs, one argument per item.
+    /// The command the build runs, one argument per item (`--expect-pipeline` is
+    /// added).
     pub build_command: &'a [String],
+    /// The digest of the declaration, which the build expects.
+    pub digest: &'a str,
 }
 
 /// `arn:<partition>:...` written with `${AWS::Partition}`, in a `Fn::Sub`.
@@ -76,7 +79,7 @@ fn output(description: &str, value: Json) -> Json {
 
 /// The deploy roles that read the artifact store of `region` from other accounts
 /// than the pipeline's: (account, role ARN), in first-use order.
-fn foreign_readers(decl: &Declaration, names: &Names<'_>, region: &str) -> Vec<(String, String)> {
+fn foreign_readers(decl: &Declaration, names: &Names, region: &str) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     for t in decl.targets() {
         if t.region == region && t.account != names.account {
@@ -106,7 +109,7 @@ fn role_arns(readers: &[(String, String)], region: &str) -> Json {
 
 /// The artifact key, its alias, the bucket and the bucket policy of one region.
 fn artifact_store(
-    names: &Names<'_>,
+    names: &Names,
     region: &str,
     readers: &[(String, String)],
     log_group: Option<&str>,
@@ -232,17 +235,21 @@ fn artifact_store(
     );
 }
 
-fn trust(service: &str) -> Json {
-    // One statement, the service as a plain string: the form every engine reads
-    // (moto's CodePipeline, for one, looks for a string).
-    json!({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Principal": { "Service": service },
-            "Action": "sts:AssumeRole",
-        }],
-    })
+/// A trust policy for an AWS service: one statement, the service as a plain string,
+/// the form every engine reads (moto's CodePipeline, for one, looks for a string).
+/// `own_account`: the service acts for this account only (no confused deputy: another
+/// account's pipeline or project cannot use this role).
+fn trust(service: &str, own_account: bool) -> Json {
+    let mut statement = json!({
+        "Effect": "Allow",
+        "Principal": { "Service": service },
+        "Action": "sts:AssumeRole",
+    });
+    if own_account {
+        statement["Condition"] =
+            json!({ "StringEquals": { "aws:SourceAccount": { "Ref": "AWS::AccountId" } } });
+    }
+    json!({ "Version": "2012-10-17", "Statement": [statement] })
 }
 
 fn statement(sid: &str, actions: &[&str], resource: Json) -> Json {
@@ -257,6 +264,7 @@ pub fn pipeline_template(p: &PipelineInput<'_>) -> Json {
         names,
         tags,
         build_command,
+        digest,
     } = *p;
     let region = def.region.as_str();
     let mut resources = JsonMap::new();
@@ -355,7 +363,7 @@ pub fn pipeline_template(p: &PipelineInput<'_>) -> Json {
             "Properties": {
                 "RoleName": names.pipeline_role(),
                 "Description": format!("Runs pipeline {}", names.pipeline_name()),
-                "AssumeRolePolicyDocument": trust("codepipeline.amazonaws.com"),
+                "AssumeRolePolicyDocument": trust("codepipeline.amazonaws.com", true),
                 "Policies": [{
                     "PolicyName": "pipeline",
                     "PolicyDocument": { "Version": "2012-10-17", "Statement": statements },
@@ -376,6 +384,11 @@ pub fn pipeline_template(p: &PipelineInput<'_>) -> Json {
             "Artifacts",
             &["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
             json!({ "Fn::Sub": "${ArtifactBucket.Arn}/*" }),
+        ),
+        statement(
+            "ArtifactBucket",
+            &["s3:GetBucketAcl", "s3:GetBucketLocation"],
+            json!({ "Fn::GetAtt": ["ArtifactBucket", "Arn"] }),
         ),
         statement(
             "ArtifactKey",
@@ -402,7 +415,7 @@ pub fn pipeline_template(p: &PipelineInput<'_>) -> Json {
             "Properties": {
                 "RoleName": names.synth_role(),
                 "Description": format!("Runs sleuthc build for pipeline {}", names.pipeline_name()),
-                "AssumeRolePolicyDocument": trust("codebuild.amazonaws.com"),
+                "AssumeRolePolicyDocument": trust("codebuild.amazonaws.com", true),
                 "Policies": [{
                     "PolicyName": "synth",
                     "PolicyDocument": { "Version": "2012-10-17", "Statement": synth },
@@ -431,12 +444,17 @@ pub fn pipeline_template(p: &PipelineInput<'_>) -> Json {
                 "Name": names.project(),
                 "Description": format!("sleuthc build for pipeline {}", names.pipeline_name()),
                 "ServiceRole": { "Fn::GetAtt": ["SynthRole", "Arn"] },
-                "Source": { "Type": "CODEPIPELINE", "BuildSpec": buildspec(build_command) },
+                "Source": { "Type": "CODEPIPELINE", "BuildSpec": buildspec(build_command, &def.name) },
                 "Artifacts": { "Type": "CODEPIPELINE" },
                 "Environment": {
                     "Type": if def.build.image.contains("aarch64") { "ARM_CONTAINER" } else { "LINUX_CONTAINER" },
                     "ComputeType": def.build.compute,
                     "Image": def.build.image,
+                    "EnvironmentVariables": [{
+                        "Name": super::DIGEST_VARIABLE,
+                        "Type": "PLAINTEXT",
+                        "Value": digest,
+                    }],
                 },
                 // CodeBuild ignores the artifact store's key; without this, the build
                 // output would be encrypted with aws/s3, which other accounts cannot use.
@@ -501,7 +519,7 @@ pub fn pipeline_template(p: &PipelineInput<'_>) -> Json {
                 "Type": "AWS::IAM::Role",
                 "Properties": {
                     "Description": format!("Starts pipeline {} on a push", names.pipeline_name()),
-                    "AssumeRolePolicyDocument": trust("events.amazonaws.com"),
+                    "AssumeRolePolicyDocument": trust("events.amazonaws.com", true),
                     "Policies": [{
                         "PolicyName": "start-pipeline",
                         "PolicyDocument": { "Version": "2012-10-17", "Statement": [
@@ -596,8 +614,8 @@ fn use_connection(connection: &str) -> &'static str {
     }
 }
 
-fn source_statement(source: &SourceDef, names: &Names<'_>) -> Json {
-    let region = names.region;
+fn source_statement(source: &SourceDef, names: &Names) -> Json {
+    let region = names.region.as_str();
     match source {
         SourceDef::Connection { connection, .. } => {
             statement("Source", &[use_connection(connection)], json!(connection))
@@ -627,16 +645,25 @@ fn source_statement(source: &SourceDef, names: &Names<'_>) -> Json {
 
 /// The inline buildspec: install `sleuthc`, build every environment into `out/`,
 /// hand `out/` on as the build artifact.
-fn buildspec(command: &[String]) -> String {
+fn buildspec(command: &[String], pipeline: &str) -> String {
     let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
     let version = env!("CARGO_PKG_VERSION");
+    // The toolchain sleuthc declares (`rust-version`), and the exact release with the
+    // dependencies it was published with (`--locked`).
+    let toolchain = env!("CARGO_PKG_RUST_VERSION");
     let install = [
-        "curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal".to_string(),
+        "curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs -o rustup-init.sh".to_string(),
+        format!("sh rustup-init.sh -y --profile minimal --default-toolchain {toolchain}"),
         format!("\"$HOME/.cargo/bin/cargo\" install --locked --root /usr/local sleuthc --version {version}"),
     ];
+    // The digest is expanded by the shell: the one deployed with this project.
     let run = command
         .iter()
         .map(|a| shell_quote(a))
+        .chain([
+            "--expect-pipeline".to_string(),
+            format!("\"{}=${}\"", shell_quote(pipeline), super::DIGEST_VARIABLE),
+        ])
         .collect::<Vec<_>>()
         .join(" ");
     let mut y = String::from("version: 0.2\nphases:\n  install:\n    commands:\n");
@@ -664,7 +691,7 @@ fn shell_quote(s: &str) -> String {
 /// The support template of `region`.
 pub fn support_template(
     decl: &Declaration,
-    names: &Names<'_>,
+    names: &Names,
     region: &str,
     tags: &[(String, String)],
 ) -> Json {
@@ -707,7 +734,7 @@ pub struct BootstrapTarget<'a> {
     pub account: &'a str,
     pub region: &'a str,
     /// (pipeline names, deploy mode uses change sets) of every pipeline deploying here.
-    pub pipelines: Vec<&'a Names<'a>>,
+    pub pipelines: Vec<&'a Names>,
     pub change_sets: bool,
     /// The union of the deploying pipelines' `execution_policy`.
     pub policy: ExecutionPolicy,
@@ -737,7 +764,7 @@ pub fn bootstrap_template(
         if !pipeline_accounts.contains(&root) {
             pipeline_accounts.push(root);
         }
-        pipeline_roles.push(sub(&n.role_arn(n.account, &n.pipeline_role()), region));
+        pipeline_roles.push(sub(&n.role_arn(&n.account, &n.pipeline_role()), region));
         objects.push(sub(
             &format!("arn:{}:s3:::{}/*", partition(region), n.bucket(region)),
             region,
@@ -848,7 +875,7 @@ pub fn bootstrap_template(
     );
     exec_props.insert(
         "AssumeRolePolicyDocument".into(),
-        trust("cloudformation.amazonaws.com"),
+        trust("cloudformation.amazonaws.com", false),
     );
     exec_props.insert("ManagedPolicyArns".into(), Json::Array(managed));
     if !reads.is_empty() {
@@ -935,8 +962,15 @@ fn derived_policies(
     }
     actions.sort_unstable_by_key(|a| a.to_ascii_lowercase());
     actions.dedup_by_key(|a| a.to_ascii_lowercase());
-    let chunks = chunk_actions(&actions);
-    if chunks.len() > MAX_MANAGED_POLICIES - 1 {
+    // IAM actions on roles, instance profiles and policies are scoped to the names
+    // CloudFormation gives the app's resources (`<stack name>-<id>-<suffix>`, or the
+    // name a template sets): the role cannot touch the account's other roles.
+    let (iam, anywhere): (Vec<&'static str>, Vec<&'static str>) =
+        actions.iter().partition(|a| scoped_iam(a).is_some());
+    let chunks = chunk_actions(&anywhere);
+    let iam_statements = iam_statements(&iam, &b.stacks);
+    let policies = chunks.len() + usize::from(!iam_statements.is_empty());
+    if policies > MAX_MANAGED_POLICIES - 1 {
         diags.push(
             Diagnostic::error(
                 Code::ExecutionPolicy,
@@ -948,8 +982,12 @@ fn derived_policies(
         );
         return None;
     }
+    let documents = chunks
+        .iter()
+        .map(|chunk| vec![statement("ManageResources", chunk, json!("*"))])
+        .chain((!iam_statements.is_empty()).then_some(iam_statements));
     let mut managed = Vec::new();
-    for (k, chunk) in chunks.iter().enumerate() {
+    for (k, document) in documents.enumerate() {
         let id = format!("CfnExecPolicy{}", k + 1);
         resources.insert(
             id.clone(),
@@ -957,16 +995,93 @@ fn derived_policies(
                 "Type": "AWS::IAM::ManagedPolicy",
                 "Metadata": { "sleuthc": { "handler_permissions_of": types } },
                 "Properties": {
-                    "Description": format!("What CloudFormation needs to manage the resource types {app} deploys here (part {} of {})", k + 1, chunks.len()),
-                    "PolicyDocument": { "Version": "2012-10-17", "Statement": [
-                        statement("ManageResources", chunk, json!("*")),
-                    ]},
+                    "Description": format!("What CloudFormation needs to manage the resource types {app} deploys here (part {} of {policies})", k + 1),
+                    "PolicyDocument": { "Version": "2012-10-17", "Statement": document },
                 },
             }),
         );
         managed.push(json!({ "Ref": id }));
     }
     Some(managed)
+}
+
+/// The resource types an IAM action is scoped to, when it can be scoped to the app's
+/// own roles, instance profiles and policies.
+fn scoped_iam(action: &str) -> Option<Vec<&'static str>> {
+    if !action.starts_with("iam:") {
+        return None;
+    }
+    let types = crate::schema::iam_resource_types(action)?;
+    let own = ["role", "instance-profile", "policy"];
+    (!types.is_empty() && types.iter().all(|t| own.contains(t))).then_some(types)
+}
+
+/// The statements of the scoped IAM actions: each group of actions with the same
+/// resource types on the names of the stacks deployed here. Service-linked roles
+/// live under `role/aws-service-role/`.
+fn iam_statements(actions: &[&'static str], stacks: &[&StackInstance]) -> Vec<Json> {
+    const NAME_PROPERTIES: &[(&str, &str)] = &[
+        ("RoleName", "role"),
+        ("InstanceProfileName", "instance-profile"),
+        ("ManagedPolicyName", "policy"),
+    ];
+    let arns = |kind: &str| -> Vec<Json> {
+        let mut names: Vec<String> = stacks
+            .iter()
+            .map(|s| format!("{}-*", s.stack_name))
+            .collect();
+        for s in stacks {
+            for r in s.resources.values() {
+                for (prop, k) in NAME_PROPERTIES {
+                    if let (true, Some(Json::String(n))) = (*k == kind, r.properties.get(*prop)) {
+                        if !names.contains(n) {
+                            names.push(n.clone());
+                        }
+                    }
+                }
+            }
+        }
+        names
+            .into_iter()
+            .map(|n| json!({ "Fn::Sub": format!("arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:{kind}/{n}") }))
+            .collect()
+    };
+    let mut groups: Vec<(Vec<&'static str>, Vec<&'static str>)> = Vec::new();
+    let mut service_linked = Vec::new();
+    for a in actions {
+        if a.eq_ignore_ascii_case("iam:CreateServiceLinkedRole") {
+            service_linked.push(*a);
+            continue;
+        }
+        let types = scoped_iam(a).unwrap_or_default();
+        match groups.iter_mut().find(|(t, _)| *t == types) {
+            Some((_, xs)) => xs.push(a),
+            None => groups.push((types, vec![a])),
+        }
+    }
+    let mut out: Vec<Json> = groups
+        .into_iter()
+        .map(|(types, xs)| {
+            let sid = types
+                .iter()
+                .map(|t| match *t {
+                    "role" => "Roles",
+                    "instance-profile" => "InstanceProfiles",
+                    _ => "Policies",
+                })
+                .collect::<String>();
+            let resources: Vec<Json> = types.iter().flat_map(|t| arns(t)).collect();
+            statement(&format!("ManageApp{sid}"), &xs, Json::Array(resources))
+        })
+        .collect();
+    if !service_linked.is_empty() {
+        out.push(statement(
+            "CreateServiceLinkedRoles",
+            &service_linked,
+            json!({ "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/*" }),
+        ));
+    }
+    out
 }
 
 /// Types CloudFormation handles itself, which need no permissions.
@@ -1121,7 +1236,7 @@ pub fn uses_change_sets(step: StepKind) -> bool {
 
 /// The targets of every pipeline, one per account and region, in first-use order.
 pub fn bootstrap_targets<'a>(
-    pipelines: &'a [(Declaration, Names<'a>, &'a PipelineDef)],
+    pipelines: &'a [(Declaration, Names, &'a PipelineDef)],
     ex: &'a Expanded,
 ) -> Vec<BootstrapTarget<'a>> {
     let mut out: Vec<BootstrapTarget<'a>> = Vec::new();

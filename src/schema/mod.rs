@@ -17,7 +17,7 @@ mod shape;
 use std::sync::OnceLock;
 
 use index::Index;
-pub use permissions::handler_permissions;
+pub use permissions::{handler_permissions, iam_resource_types};
 pub use resource::{ResourceSchema, Tagging};
 pub use shape::Shape;
 

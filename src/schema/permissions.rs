@@ -4,6 +4,15 @@
 //! CloudFormation execution role is derived from them.
 
 const EMBEDDED: &str = include_str!("../../schema/handler-permissions.tsv");
+const IAM_RESOURCES: &str = include_str!("../../schema/iam-resources.tsv");
+
+/// The resource types an IAM action (`iam:CreateRole`) can be scoped to (`role`),
+/// from `schema/iam-resources.tsv`; empty when it takes no resource ARN, `None` for
+/// an action that is not known.
+pub fn iam_resource_types(action: &str) -> Option<Vec<&'static str>> {
+    let rest = lookup(IAM_RESOURCES, &action.to_ascii_lowercase())?;
+    Some(rest.split(',').filter(|t| !t.is_empty()).collect())
+}
 
 /// The handler permissions of `type_name`, or `None` when its schema lists no handlers
 /// (or the type is unknown).
@@ -47,5 +56,8 @@ mod tests {
             .collect();
         assert!(vpc.contains(&"ec2:CreateVpc"));
         assert!(handler_permissions("AWS::No::Such").is_none());
+        assert_eq!(iam_resource_types("iam:CreateRole"), Some(vec!["role"]));
+        assert_eq!(iam_resource_types("iam:ListRoles"), Some(vec![]));
+        assert_eq!(iam_resource_types("iam:NoSuchThing"), None);
     }
 }
