@@ -163,6 +163,7 @@ pipeline release {
 #[test]
 fn a_stage_over_the_quota_is_split_between_run_orders() {
     let c = build_source(SIX_REGIONS, &Default::default());
+    assert_well_formed(SIX_REGIONS);
     let decl = file(&c, "pipeline/release.pipeline.json");
     let stages: Vec<(String, Vec<(String, u64)>)> = decl["pipeline"]["stages"]
         .as_array()
@@ -363,4 +364,31 @@ pipeline release {
         template["Resources"]["SourceRule"]["Type"],
         "AWS::Events::Rule"
     );
+}
+
+/// Every declaration the program makes passes CodePipeline's structure rules.
+fn assert_well_formed(source: &str) {
+    let (parsed, _) =
+        sleuthc::resolve::load("case.sleuth", source.to_string(), &common::RepoLoader);
+    let (checked, _) = sleuthc::resolve::resolve(parsed);
+    let (expanded, _) = sleuthc::expand::expand(&checked, &Default::default());
+    let ex = expanded.expect("expands");
+    let mut diags = sleuthc::diagnostics::Diagnostics::default();
+    let built = sleuthc::pipeline::declarations(&ex, &mut diags);
+    assert!(diags.is_empty());
+    for (decl, _, _) in &built {
+        assert_eq!(decl.structure_problems(), Vec::<String>::new());
+    }
+}
+
+#[test]
+fn declarations_are_well_formed() {
+    let fleet = std::fs::read_to_string(common::root().join("examples/tablesleuth/envs.sleuth"))
+        .expect("example");
+    assert_well_formed(&fleet);
+    // Change sets: the execute step reads no artifact, the create step the build.
+    assert_well_formed(&fleet.replace(
+        "stage prod { rollout = waves(1) }",
+        "stage prod { deploy = change_set }",
+    ));
 }

@@ -37,6 +37,8 @@ pub struct PipelineDef {
     pub max_actions_per_stage: usize,
     /// What the CloudFormation execution roles may do.
     pub execution_policy: ExecutionPolicy,
+    /// `approvals = explicit`: a protected environment needs a written approval.
+    pub explicit_approvals: bool,
     /// The whole block, and its name.
     pub span: Span,
     pub name_span: Span,
@@ -209,6 +211,7 @@ impl Eval<'_> {
         let mut execution_mode = "SUPERSEDED";
         let mut max_actions_per_stage = MAX_ACTIONS_PER_STAGE;
         let mut execution_policy = ExecutionPolicy::Derived;
+        let mut explicit_approvals = false;
         let mut ok = true;
         for step in &p.steps {
             match step {
@@ -221,6 +224,10 @@ impl Eval<'_> {
                             if matches!(&value.kind, ExprKind::Name(n) if n == "queued") {
                                 execution_mode = "QUEUED";
                             }
+                        }
+                        "approvals" => {
+                            explicit_approvals =
+                                matches!(&value.kind, ExprKind::Name(n) if n == "explicit")
                         }
                         "execution_policy" => match &value.kind {
                             ExprKind::Name(n) if n == "admin" => {
@@ -386,6 +393,7 @@ impl Eval<'_> {
             execution_mode,
             max_actions_per_stage,
             execution_policy,
+            explicit_approvals,
             span: p.span,
             name_span: p.name.span,
         })

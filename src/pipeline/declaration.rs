@@ -739,6 +739,76 @@ impl Declaration {
         })
     }
 
+    /// What CodePipeline's structure rules (and cfn-lint's E3700-E3703) would refuse,
+    /// as text; empty for every declaration `build` makes. Source actions only and all
+    /// in the first stage; every input artifact produced by an earlier stage or a
+    /// lower runOrder; output names unique; `TemplatePath` reading an input; stage
+    /// names unique; action names unique in a stage; every action region with a store.
+    pub fn structure_problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let mut produced: Vec<(&str, usize, u32)> = Vec::new();
+        let mut stage_names: Vec<&str> = Vec::new();
+        if self.stages.len() < 2 {
+            problems.push(format!("{} stages; at least 2", self.stages.len()));
+        }
+        for (k, stage) in self.stages.iter().enumerate() {
+            if stage_names.contains(&stage.name.as_str()) {
+                problems.push(format!("stage `{}` twice", stage.name));
+            }
+            stage_names.push(&stage.name);
+            let mut action_names: Vec<&str> = Vec::new();
+            for a in &stage.actions {
+                let at = format!("{}/{}", stage.name, a.name);
+                if action_names.contains(&a.name.as_str()) {
+                    problems.push(format!("action `{at}` twice"));
+                }
+                action_names.push(&a.name);
+                if (a.category == "Source") != (k == 0) {
+                    problems.push(format!(
+                        "`{at}`: sources belong in the first stage, and only there"
+                    ));
+                }
+                for input in &a.inputs {
+                    let earlier = produced
+                        .iter()
+                        .any(|(n, s, r)| n == input && (*s < k || *r < a.run_order));
+                    if !earlier {
+                        problems.push(format!(
+                            "`{at}` reads `{input}` before any action produces it"
+                        ));
+                    }
+                }
+                if let Some((_, v)) = a
+                    .configuration
+                    .iter()
+                    .find(|(key, _)| *key == "TemplatePath")
+                {
+                    let artifact = v.literal.split("::").next().unwrap_or("");
+                    if !a.inputs.contains(&artifact) {
+                        problems.push(format!(
+                            "`{at}` takes its template from `{artifact}`, not an input"
+                        ));
+                    }
+                }
+                for output in &a.outputs {
+                    if produced.iter().any(|(n, _, _)| n == output) {
+                        problems.push(format!("`{at}` produces `{output}` again"));
+                    }
+                    produced.push((output, k, a.run_order));
+                }
+                if let Some(t) = &a.target {
+                    if !self.stores.iter().any(|s| s.region == t.region) {
+                        problems.push(format!(
+                            "`{at}` runs in {} without an artifact store",
+                            t.region
+                        ));
+                    }
+                }
+            }
+        }
+        problems
+    }
+
     /// Every deploy action's target, in stage order.
     pub fn targets(&self) -> impl Iterator<Item = &Target> {
         self.stages
@@ -828,6 +898,88 @@ fn stage_json(s: &Stage, form: Form) -> Json {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn action(
+        name: &str,
+        category: &'static str,
+        inputs: Vec<&'static str>,
+        outputs: Vec<&'static str>,
+    ) -> Action {
+        Action {
+            name: name.into(),
+            category,
+            provider: "X",
+            run_order: 1,
+            configuration: Vec::new(),
+            inputs,
+            outputs,
+            target: None,
+            timeout_minutes: None,
+        }
+    }
+
+    fn stage(name: &str, actions: Vec<Action>) -> Stage {
+        Stage {
+            name: name.into(),
+            kind: StageKind::Build,
+            actions,
+            span: Span::new(crate::span::FileId(0), 0, 0),
+        }
+    }
+
+    #[test]
+    fn structure_problems_are_found() {
+        let decl = |stages| Declaration {
+            name: "p".into(),
+            role: Val::lit("r"),
+            execution_mode: "SUPERSEDED",
+            stores: Vec::new(),
+            stages,
+        };
+        let good = decl(vec![
+            stage(
+                "Source",
+                vec![action("Source", "Source", vec![], vec!["Source"])],
+            ),
+            stage(
+                "Build",
+                vec![action("Synth", "Build", vec!["Source"], vec!["Build"])],
+            ),
+        ]);
+        assert!(
+            good.structure_problems().is_empty(),
+            "{:?}",
+            good.structure_problems()
+        );
+        let bad = decl(vec![
+            stage(
+                "Source",
+                vec![action("Synth", "Build", vec!["Build"], vec!["Source"])],
+            ),
+            stage(
+                "Source",
+                vec![
+                    action("Source", "Source", vec![], vec!["Source"]),
+                    action("Source", "Build", vec![], vec![]),
+                ],
+            ),
+        ]);
+        let problems = bad.structure_problems().join("\n");
+        for want in [
+            "before any action produces it",
+            "stage `Source` twice",
+            "action `Source/Source` twice",
+            "sources belong",
+            "produces `Source` again",
+        ] {
+            assert!(problems.contains(want), "{want}: {problems}");
+        }
+        let mut no_template = good.clone();
+        no_template.stages[1].actions[0]
+            .configuration
+            .push(("TemplatePath", Val::lit("Other::a.json")));
+        assert!(no_template.structure_problems()[0].contains("not an input"));
+    }
 
     #[test]
     fn topic_ids_are_camel_case() {

@@ -82,7 +82,21 @@ pub fn layout(def: &PipelineDef, ex: &Expanded, diags: &mut Diagnostics) -> Vec<
                     })
                     .map(String::as_str)
                     .collect();
-                if !guarded && !protected.is_empty() {
+                if !guarded && !protected.is_empty() && def.explicit_approvals {
+                    diags.push(
+                        Diagnostic::error(
+                            Code::ProtectedUnguarded,
+                            *span,
+                            format!(
+                                "{} {} protected (`approval = manual`), but no approval comes before this stage",
+                                protected.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", "),
+                                if protected.len() == 1 { "is" } else { "are" }
+                            ),
+                        )
+                        .with_label("deploys without anyone approving")
+                        .with_help("add `approve \"...\" { }` right before this stage (or drop `approvals = explicit` to have one inserted)"),
+                    );
+                } else if !guarded && !protected.is_empty() {
                     out.push(LaidOut::Approve {
                         approval: ApprovalDef {
                             label: format!("Approve {}", protected.join(", ")),

@@ -19,6 +19,7 @@ const SETTINGS: &[(&str, bool)] = &[
     ("execution_mode", false),
     ("max_actions_per_stage", false),
     ("execution_policy", false),
+    ("approvals", false),
 ];
 /// `name { ... }` groups of settings, with their keys.
 const BLOCKS: &[(&str, &[&str])] = &[("build", &["image", "compute", "timeout", "path"])];
@@ -76,6 +77,11 @@ pub fn check_pipeline(
                 match key {
                     "source" => source(v, diags, value),
                     "execution_mode" => enumeration(v, "an execution mode", EXECUTION_MODES, diags),
+                    // `auto`: a protected environment gets an approval; `explicit`:
+                    // one without a written approval is an error.
+                    "approvals" => {
+                        enumeration(v, "an approvals policy", &["auto", "explicit"], diags)
+                    }
                     // `derived`, `admin`, or a list of managed policy ARNs.
                     "execution_policy" if matches!(v.kind, ExprKind::Name(_)) => {
                         enumeration(v, "an execution policy", &["derived", "admin"], diags)
