@@ -128,6 +128,8 @@ update the same stacks at once), `max_actions_per_stage` (1 to 50), and the\nblo
         "The build step of a pipeline runs `sleuthc build --expect-pipeline NAME=DIGEST` with\nthe digest of the pipeline declaration that is deployed. When the source now needs a\ndifferent pipeline (a stack, region, environment, stage or approval was added or\nremoved), deploying with the old one would skip new stacks or fail on missing\ntemplates, so the build stops. Deploy the templates of `pipeline/` and `bootstrap/`\nfrom this build (the manifest's `pipelines[].setup` lists them in order); updating\nthe pipeline starts a new release.\n";
     ProtectedUnguarded = "E0710", "protected environment without an approval",
         "An environment with `approval = manual` deploys only after a person approves. With\n`approvals = explicit` the pipeline must say where: put an `approve \"...\" { }` step\nright before the stage that deploys it. Without that setting, an approval is inserted\nthere (stage `Approve-<env>`).\n";
+    CiWorkflow = "E0711", "CI workflow cannot be generated",
+        "`--ci github-actions` writes a GitHub Actions workflow per pipeline. Its jobs assume\nroles through GitHub's OIDC provider, trusted for the pipeline's repository and\nenvironments, so the pipeline's source must be `github(...)`; and they deploy with\n`aws cloudformation deploy`, which passes a template of at most 51,200 bytes without\nan S3 bucket. Split a larger stack, or deploy it with the CodePipeline.\n";
     TooManyResources = "E0500", "too many resources in a template",
         "A CloudFormation template holds at most 500 resources. Split the stack.\n";
     TooManyOutputs = "E0501", "too many outputs in a template",

@@ -74,6 +74,7 @@ pub fn compile(
         root_name,
         params: &options.params,
         expect: &options.expect_pipelines,
+        github_actions: options.github_actions,
     };
     let selected = !options.envs.is_empty() || !options.regions.is_empty();
     let pipelines = pipeline::emit(&expanded, &rebuild, selected, &mut diags);

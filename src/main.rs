@@ -47,6 +47,10 @@ enum Command {
         /// so a source that needs a different pipeline stops before deploying.
         #[arg(long = "expect-pipeline", value_name = "NAME=DIGEST", value_parser = parse_expectation)]
         expect_pipelines: Vec<(String, String)>,
+        /// Also write each pipeline as a CI workflow under OUT_DIR/ci/ (and the roles
+        /// it assumes into the bootstrap templates).
+        #[arg(long, value_enum)]
+        ci: Option<CiArg>,
     },
     /// Parse, resolve, type-check and expand; write nothing.
     Check {
@@ -99,6 +103,12 @@ struct Input {
     /// When to colour diagnostics (NO_COLOR is honoured in `auto`).
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CiArg {
+    /// GitHub Actions: ci/github-actions/<pipeline>.yml.
+    GithubActions,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -246,6 +256,7 @@ fn run(cli: Cli) -> ExitCode {
             allow_export_removal,
             previous_manifest,
             expect_pipelines,
+            ci,
         } => {
             let previous = match &previous_manifest {
                 Some(file) => match std::fs::read_to_string(file) {
@@ -261,6 +272,7 @@ fn run(cli: Cli) -> ExitCode {
                 previous,
                 allow_export_removal,
                 expect_pipelines,
+                github_actions: matches!(ci, Some(CiArg::GithubActions)),
             };
             let Some(c) = compile_input(&input, Mode::Build, guards) else {
                 return ExitCode::from(EXIT_IO);
@@ -338,6 +350,7 @@ struct Guards {
     previous: Option<String>,
     allow_export_removal: bool,
     expect_pipelines: Vec<(String, String)>,
+    github_actions: bool,
 }
 
 /// `NAME=DIGEST`.
@@ -357,6 +370,7 @@ fn compile_input(input: &Input, mode: Mode, guards: Guards) -> Option<Compilatio
             previous_manifest: guards.previous,
             allow_export_removal: guards.allow_export_removal,
             expect_pipelines: guards.expect_pipelines,
+            github_actions: guards.github_actions,
             ..options.clone()
         };
         compile(name, text, &FsLoader, &options, mode)

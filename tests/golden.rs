@@ -34,6 +34,46 @@ fn examples_emit_golden_files() {
     }
 }
 
+/// `build --ci github-actions` of the fleet: the workflow, and the bootstrap templates
+/// gain the role it assumes; every other file is the same as without it.
+#[test]
+fn fleet_github_actions() {
+    let rel = "examples/tablesleuth/envs.sleuth";
+    let plain = common::compile_file(rel, Mode::Build).files.expect("built");
+    let options = Options {
+        github_actions: true,
+        ..Options::default()
+    };
+    let c = common::compile_file_with(rel, Mode::Build, &options);
+    assert!(c.diagnostics.is_empty(), "{}", common::render(&c));
+    let files = c.files.expect("built");
+    for f in &files {
+        let before = plain.iter().find(|p| p.path == f.path);
+        let snapshot = match f.path.as_str() {
+            "ci/github-actions/release.yml" => "tablesleuth__github__release_yml",
+            "bootstrap/222222222222-eu-west-1.template.json" => {
+                "tablesleuth__github__bootstrap__222222222222-eu-west-1"
+            }
+            p if p.starts_with("bootstrap/") => {
+                assert!(f.contents.contains("GithubDeployRole"), "{p}");
+                continue;
+            }
+            p => {
+                assert_eq!(
+                    Some(&f.contents),
+                    before.map(|b| &b.contents),
+                    "{p} changed"
+                );
+                continue;
+            }
+        };
+        insta::with_settings!({ snapshot_path => "golden", prepend_module_to_snapshot => false, input_file => rel, omit_expression => true }, {
+            insta::assert_snapshot!(snapshot, f.contents);
+        });
+    }
+    assert_eq!(files.len(), plain.len() + 1, "one workflow more");
+}
+
 /// `sleuthc graph` of the fleet: all three views in every format (the resources view of one
 /// environment, collapsed by component; checked in full below), and the stacks view of
 /// two-regions, which has a cross-region read.

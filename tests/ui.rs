@@ -44,9 +44,12 @@ fn ui() {
             .and_then(|e| e.split_once('='))
             .map(|(n, d)| vec![(n.to_string(), d.to_string())])
             .unwrap_or_default();
+        // `# ci: github-actions`: as `build --ci github-actions`.
+        let github_actions = header(&source, "# ci:") == Some("github-actions");
         let options = sleuthc::Options {
             previous_manifest: previous.clone(),
             expect_pipelines,
+            github_actions,
             ..Default::default()
         };
         let c = common::compile_file_with(rel, Mode::Check, &options);

@@ -41,6 +41,8 @@ pub struct Options {
     /// declaration; a build whose pipeline differs fails (the pipeline's own build
     /// step passes it, so a stale pipeline never deploys).
     pub expect_pipelines: Vec<(String, String)>,
+    /// `--ci github-actions`: a GitHub Actions workflow per pipeline, next to it.
+    pub github_actions: bool,
 }
 
 /// One CloudFormation resource.

@@ -6,6 +6,7 @@
 //! a bootstrap template per target account and region.
 
 pub mod declaration;
+pub mod github;
 pub mod layout;
 pub mod names;
 pub mod plan;
@@ -40,6 +41,8 @@ pub struct Rebuild<'a> {
     pub params: &'a [(String, String)],
     /// `--expect-pipeline NAME=DIGEST`, checked against what this build declares.
     pub expect: &'a [(String, String)],
+    /// `--ci github-actions`: also a workflow per pipeline, and OIDC roles.
+    pub github_actions: bool,
 }
 
 /// The CodeBuild variable that holds the digest of the deployed declaration.
@@ -113,7 +116,13 @@ pub fn emit(
     }
 
     let mut out = Emitted::default();
-    let targets = bootstrap_targets(&built, ex);
+    if rebuild.github_actions {
+        check_github(&built, ex, diags);
+        if diags.has_errors() {
+            return Emitted::default();
+        }
+    }
+    let targets = bootstrap_targets(&built, ex, rebuild.github_actions);
     let mut bootstrap_files = Vec::new();
     let mut bootstrap_entries = Vec::new();
     for b in &targets {
@@ -160,6 +169,18 @@ pub fn emit(
         for (k, v) in rebuild.params {
             command.push("--param".into());
             command.push(format!("{k}={v}"));
+        }
+        if rebuild.github_actions {
+            let mut build = command
+                .iter()
+                .map(|a| templates::shell_quote(a))
+                .collect::<Vec<_>>();
+            build.extend(["--ci".into(), "github-actions".into()]);
+            let workflow = github::workflow(def, decl, names, ex, &build.join(" "));
+            out.files.push(OutputFile {
+                path: format!("ci/github-actions/{}.yml", def.name),
+                contents: workflow,
+            });
         }
         let mut ptags = tags.clone();
         ptags.push(("Pipeline".into(), def.name.clone()));
@@ -261,6 +282,53 @@ pub fn emit(
     }
     out.files.extend(bootstrap_files);
     out
+}
+
+/// What a GitHub Actions workflow needs: a GitHub repository (the OIDC subjects name
+/// it), and templates `aws cloudformation deploy` can pass inline.
+fn check_github(
+    built: &[(Declaration, Names, &PipelineDef)],
+    ex: &Expanded,
+    diags: &mut Diagnostics,
+) {
+    for (decl, _, def) in built {
+        if github::repository(def).is_none() {
+            diags.push(
+                Diagnostic::error(
+                    Code::CiWorkflow,
+                    def.name_span,
+                    format!("--ci github-actions: pipeline `{}` has no GitHub source", def.name),
+                )
+                .with_label("its source is not `github(...)`")
+                .with_help("the workflow's OIDC role trusts the GitHub repository it runs in: use `source = github(repo: \"owner/name\", ...)`"),
+            );
+            continue;
+        }
+        let mut seen = Vec::new();
+        for t in decl.targets() {
+            if seen.contains(&t.instance) {
+                continue;
+            }
+            seen.push(t.instance);
+            let inst = &ex.stacks[t.instance];
+            let size = crate::emit::to_json(&crate::emit::cloudformation::Template(inst)).len();
+            if size > github::MAX_INLINE_TEMPLATE {
+                diags.push(
+                    Diagnostic::error(
+                        Code::CiWorkflow,
+                        inst.span,
+                        format!(
+                            "--ci github-actions: the template of `{}` is {size} bytes; `aws cloudformation deploy` passes at most {} without an S3 bucket",
+                            crate::graph::instance_id(inst),
+                            github::MAX_INLINE_TEMPLATE
+                        ),
+                    )
+                    .with_label("this stack")
+                    .with_help("split the stack, or deploy it with the CodePipeline, which passes it from the artifact store"),
+                );
+            }
+        }
+    }
 }
 
 /// The physical names a pipeline gives its resources, checked before any deploy.

@@ -62,6 +62,11 @@ impl Names {
         format!("{}-deploy-{region}", self.app)
     }
 
+    /// The role a GitHub Actions workflow assumes (OIDC) in a target account and region.
+    pub fn github_role(&self, region: &str) -> String {
+        format!("{}-github-deploy-{region}", self.app)
+    }
+
     /// The role CloudFormation runs as in a target account and region.
     pub fn exec_role(&self, region: &str) -> String {
         format!("{}-cfn-exec-{region}", self.app)

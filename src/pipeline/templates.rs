@@ -677,7 +677,7 @@ fn buildspec(command: &[String], pipeline: &str) -> String {
 }
 
 /// `s` as one shell word.
-fn shell_quote(s: &str) -> String {
+pub fn shell_quote(s: &str) -> String {
     if !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@+".contains(c))
@@ -738,6 +738,9 @@ pub struct BootstrapTarget<'a> {
     pub change_sets: bool,
     /// The union of the deploying pipelines' `execution_policy`.
     pub policy: ExecutionPolicy,
+    /// With `--ci github-actions`: the OIDC subjects
+    /// (`repo:<owner>/<name>:environment:<env>`) that may deploy here.
+    pub github_subjects: Vec<String>,
     /// The stack instances deployed here.
     pub stacks: Vec<&'a StackInstance>,
 }
@@ -774,16 +777,7 @@ pub fn bootstrap_template(
             region,
         ));
     }
-    let stacks: Vec<Json> = b
-        .stacks
-        .iter()
-        .map(|s| {
-            json!({ "Fn::Sub": format!(
-                "arn:${{AWS::Partition}}:cloudformation:${{AWS::Region}}:${{AWS::AccountId}}:stack/{}/*",
-                s.stack_name
-            )})
-        })
-        .collect();
+    let stacks = stack_arns(b);
     let mut cfn_actions = vec![
         "cloudformation:CreateStack",
         "cloudformation:DescribeStackEvents",
@@ -892,6 +886,16 @@ pub fn bootstrap_template(
     );
 
     let mut outputs = JsonMap::new();
+    if !b.github_subjects.is_empty() {
+        resources.insert("GithubDeployRole".into(), github_role(b, names, app, tags));
+        outputs.insert(
+            "GithubDeployRoleArn".into(),
+            output(
+                "Assumed by the GitHub Actions workflows",
+                json!({ "Fn::GetAtt": ["GithubDeployRole", "Arn"] }),
+            ),
+        );
+    }
     outputs.insert(
         "DeployRoleArn".into(),
         output(
@@ -1091,6 +1095,75 @@ const INTERNAL_TYPES: &[&str] = &[
     "AWS::CloudFormation::WaitConditionHandle",
 ];
 
+/// The ARNs of the stacks deployed to `b`, for policies.
+fn stack_arns(b: &BootstrapTarget<'_>) -> Vec<Json> {
+    b.stacks
+        .iter()
+        .map(|s| {
+            json!({ "Fn::Sub": format!(
+                "arn:${{AWS::Partition}}:cloudformation:${{AWS::Region}}:${{AWS::AccountId}}:stack/{}/*",
+                s.stack_name
+            )})
+        })
+        .collect()
+}
+
+/// The role a GitHub Actions workflow assumes through the account's OIDC provider:
+/// only from the repository's environments deployed here, only to create and execute
+/// change sets of the app's stacks here, passing the execution role.
+fn github_role(
+    b: &BootstrapTarget<'_>,
+    names: &Names,
+    app: &str,
+    tags: &[(String, String)],
+) -> Json {
+    let stacks = stack_arns(b);
+    json!({
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "RoleName": names.github_role(b.region),
+            "Description": format!("Assumed by the GitHub Actions workflows of {app} to deploy its stacks here"),
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Effect": "Allow",
+                    "Principal": { "Federated": { "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:oidc-provider/token.actions.githubusercontent.com" } },
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Condition": { "StringEquals": {
+                        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                        "token.actions.githubusercontent.com:sub": b.github_subjects,
+                    }},
+                }],
+            },
+            "Policies": [{
+                "PolicyName": "deploy",
+                "PolicyDocument": { "Version": "2012-10-17", "Statement": [
+                    statement("DeployStacks", &[
+                        "cloudformation:CreateChangeSet",
+                        "cloudformation:DeleteChangeSet",
+                        "cloudformation:DescribeChangeSet",
+                        "cloudformation:DescribeStackEvents",
+                        "cloudformation:DescribeStacks",
+                        "cloudformation:ExecuteChangeSet",
+                        "cloudformation:GetTemplate",
+                    ], Json::Array(stacks)),
+                    statement("ReadTemplates",
+                        &["cloudformation:GetTemplateSummary", "cloudformation:ValidateTemplate"],
+                        json!("*")),
+                    json!({
+                        "Sid": "PassExecutionRole",
+                        "Effect": "Allow",
+                        "Action": "iam:PassRole",
+                        "Resource": { "Fn::GetAtt": ["CfnExecRole", "Arn"] },
+                        "Condition": { "StringEquals": { "iam:PassedToService": "cloudformation.amazonaws.com" } },
+                    }),
+                ]},
+            }],
+            "Tags": tag_list(tags),
+        },
+    })
+}
+
 /// A role has at most 10 managed policies (one is left for the user); each is at
 /// most 6,144 characters.
 const MAX_MANAGED_POLICIES: usize = 10;
@@ -1238,6 +1311,7 @@ pub fn uses_change_sets(step: StepKind) -> bool {
 pub fn bootstrap_targets<'a>(
     pipelines: &'a [(Declaration, Names, &'a PipelineDef)],
     ex: &'a Expanded,
+    github: bool,
 ) -> Vec<BootstrapTarget<'a>> {
     let mut out: Vec<BootstrapTarget<'a>> = Vec::new();
     for (decl, names, def) in pipelines {
@@ -1254,6 +1328,7 @@ pub fn bootstrap_targets<'a>(
                         pipelines: Vec::new(),
                         change_sets: false,
                         policy: def.execution_policy.clone(),
+                        github_subjects: Vec::new(),
                         stacks: Vec::new(),
                     });
                     out.len() - 1
@@ -1279,6 +1354,12 @@ pub fn bootstrap_targets<'a>(
             let inst = &ex.stacks[t.instance];
             if !b.stacks.iter().any(|s| std::ptr::eq(*s, inst)) {
                 b.stacks.push(inst);
+            }
+            if let (true, Some(repo)) = (github, super::github::repository(def)) {
+                let subject = format!("repo:{repo}:environment:{}", inst.env);
+                if !b.github_subjects.contains(&subject) {
+                    b.github_subjects.push(subject);
+                }
             }
         }
     }
