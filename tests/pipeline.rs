@@ -392,3 +392,65 @@ fn declarations_are_well_formed() {
         "stage prod { deploy = change_set }",
     ));
 }
+
+/// `deploy = change_set`: per runOrder level, the change sets are created, a person
+/// reviews them (one approval names every stack), then they are executed; the next
+/// level's change sets are created only after (they may import the previous level's
+/// exports).
+#[test]
+fn change_sets_are_reviewed_before_they_run() {
+    let fleet = std::fs::read_to_string(common::root().join("examples/tablesleuth/envs.sleuth"))
+        .expect("example");
+    let source = fleet.replace(
+        "stage prod { rollout = waves(1) }",
+        "stage prod { deploy = change_set }",
+    );
+    let c = build_source(&source, &Default::default());
+    let decl = file(&c, "pipeline/release.pipeline.json");
+    let prod = decl["pipeline"]["stages"]
+        .as_array()
+        .expect("stages")
+        .iter()
+        .find(|s| s["name"] == "Deploy-prod")
+        .expect("prod")
+        .clone();
+    let layers: Vec<(u64, String)> = prod["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .map(|a| {
+            let mode = a["configuration"]["ActionMode"]
+                .as_str()
+                .unwrap_or_else(|| a["actionTypeId"]["category"].as_str().expect("category"))
+                .to_string();
+            (a["runOrder"].as_u64().expect("runOrder"), mode)
+        })
+        .collect();
+    let mut summary: Vec<(u64, String)> = layers.clone();
+    summary.dedup();
+    assert_eq!(
+        summary,
+        [
+            (1, "CHANGE_SET_REPLACE"),
+            (2, "Approval"),
+            (3, "CHANGE_SET_EXECUTE"),
+            (4, "CHANGE_SET_REPLACE"),
+            (5, "Approval"),
+            (6, "CHANGE_SET_EXECUTE"),
+        ]
+        .map(|(n, m)| (n, m.to_string()))
+    );
+    let review = &prod["actions"][3];
+    assert_eq!(review["name"], "Review-changes-2");
+    let text = review["configuration"]["CustomData"]
+        .as_str()
+        .expect("custom data");
+    assert!(
+        text.contains("sleuthc-release") && text.contains("tablesleuth-prod-network (eu-west-1)"),
+        "{text}"
+    );
+    // The approvers may approve the reviews too.
+    let template = file(&c, "pipeline/release.template.json");
+    let policy = template["Resources"]["ApproverPolicy"].to_string();
+    assert!(policy.contains("Deploy-prod/Review-changes-5"), "{policy}");
+}

@@ -207,20 +207,26 @@ pub fn build(
                 steps,
                 span,
             } => {
-                let actions: Vec<Action> = steps
-                    .iter()
-                    .map(|s| {
-                        deploy_action(
-                            def,
-                            ex,
-                            names,
-                            envs.len() > 1,
-                            s.instance,
-                            s.run_order,
-                            s.kind,
-                        )
-                    })
-                    .collect();
+                let mut actions: Vec<Action> = Vec::new();
+                for s in steps {
+                    // A person reviews the change sets of a runOrder before they run.
+                    if s.kind == StepKind::ExecuteChangeSet
+                        && !actions.iter().any(|a| a.run_order == s.run_order - 1)
+                    {
+                        let change_set = format!("sleuthc-{}", def.name);
+                        actions.push(review_action(s.run_order - 1, &actions, &change_set));
+                    }
+                    actions.push(deploy_action(
+                        def,
+                        ex,
+                        names,
+                        envs.len() > 1,
+                        s.instance,
+                        s.run_order,
+                        s.kind,
+                    ));
+                }
+                actions.sort_by_key(|a| a.run_order);
                 let kind = StageKind::Deploy {
                     envs: envs.clone(),
                     mode: *deploy,
@@ -371,6 +377,45 @@ fn approval_stage(
             target: None,
             timeout_minutes: approval.timeout_minutes,
         }],
+    }
+}
+
+/// The manual approval between creating the change sets of a runOrder and executing
+/// them, naming the change sets to read.
+fn review_action(run_order: u32, actions: &[Action], change_set: &str) -> Action {
+    let stacks: Vec<String> = actions
+        .iter()
+        .filter(|a| a.run_order + 1 == run_order)
+        .filter_map(|a| {
+            let stack = a.configuration.iter().find(|(k, _)| *k == "StackName")?;
+            Some(format!(
+                "{} ({})",
+                stack.1.literal,
+                a.target.as_ref()?.region
+            ))
+        })
+        .collect();
+    let mut custom = format!(
+        "Review change set {change_set} of {}, then approve to execute it.",
+        stacks.join(", ")
+    );
+    if custom.len() > MAX_CONFIG_VALUE {
+        custom = format!(
+            "Review change set {change_set} of the {} stacks created at runOrder {}, then approve to execute them.",
+            stacks.len(),
+            run_order - 1
+        );
+    }
+    Action {
+        name: format!("Review-changes-{run_order}"),
+        category: "Approval",
+        provider: "Manual",
+        run_order,
+        configuration: vec![("CustomData", Val::lit(custom))],
+        inputs: Vec::new(),
+        outputs: Vec::new(),
+        target: None,
+        timeout_minutes: None,
     }
 }
 

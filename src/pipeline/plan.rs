@@ -15,8 +15,9 @@ pub enum Rollout {
     Waves(usize),
 }
 
-/// How each stack instance is deployed: one action, or a change set created then
-/// executed (two runOrders per level).
+/// How each stack instance is deployed: one action, or a change set created,
+/// reviewed by a person (one manual approval for every change set of the runOrder),
+/// then executed (three runOrders per level).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeployMode {
     CreateUpdate,
@@ -135,7 +136,7 @@ pub fn plan_stage(
     // the steps per level.
     let per_level: u32 = match mode {
         DeployMode::CreateUpdate => 1,
-        DeployMode::ChangeSet => 2,
+        DeployMode::ChangeSet => 3,
     };
     let groups = group.iter().copied().max().map_or(0, |g| g + 1);
     let mut base = vec![0u32; groups + 1];
@@ -164,7 +165,7 @@ pub fn plan_stage(
                 });
                 steps.push(Step {
                     instance: i,
-                    run_order: first + 1,
+                    run_order: first + 2,
                     kind: StepKind::ExecuteChangeSet,
                 });
             }
@@ -302,7 +303,7 @@ mod tests {
     }
 
     #[test]
-    fn change_sets_take_two_run_orders_per_level() {
+    fn change_sets_take_three_run_orders_per_level() {
         let (ids, deps) = prod();
         let all = instances(&ids, &deps);
         let stage: Vec<usize> = (0..2).collect(); // us-east-2 only
@@ -319,10 +320,11 @@ mod tests {
         assert_eq!(
             kinds,
             vec![
+                // The review at runOrders 2 and 5 is added by the declaration.
                 (1, StepKind::CreateChangeSet),
-                (2, StepKind::ExecuteChangeSet),
-                (3, StepKind::CreateChangeSet),
-                (4, StepKind::ExecuteChangeSet),
+                (3, StepKind::ExecuteChangeSet),
+                (4, StepKind::CreateChangeSet),
+                (6, StepKind::ExecuteChangeSet),
             ]
         );
     }

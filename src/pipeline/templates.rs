@@ -485,11 +485,12 @@ pub fn pipeline_template(p: &PipelineInput<'_>) -> Json {
         );
     }
     let pipeline_arn = names.arn("codepipeline", region, &names.pipeline_name());
+    // Approval stages, and the reviews of change sets inside deploy stages.
     let approvals: Vec<Json> = decl
         .stages
         .iter()
-        .filter(|s| matches!(s.kind, StageKind::Approval { .. }))
         .flat_map(|s| s.actions.iter().map(move |a| (s, a)))
+        .filter(|(_, a)| a.category == "Approval")
         .map(|(s, a)| sub(&format!("{pipeline_arn}/{}/{}", s.name, a.name), region))
         .collect();
     let has_approvals = !approvals.is_empty();

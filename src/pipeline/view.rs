@@ -14,6 +14,9 @@ use super::names::Names;
 use super::plan::StepKind;
 
 fn kind(stage: &Stage, a: &Action) -> &'static str {
+    if a.category == "Approval" {
+        return "approval";
+    }
     match (&stage.kind, &a.target) {
         (StageKind::Source, _) => "source",
         (StageKind::Build, _) => "build",
