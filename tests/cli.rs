@@ -564,6 +564,20 @@ fn the_pipeline_build_step_rebuilds_and_guards_the_pipeline() {
     );
     assert_eq!(tree(&checkout.join("out")), before, "nothing written");
 
+    // A new resource type: the execution roles of the bootstrap templates change.
+    std::fs::write(
+        checkout.join("envs.sleuth"),
+        source.replacen(
+            "stack network {",
+            "stack network {\n  resource queue: AWS::SQS::Queue {}",
+            1,
+        ),
+    )
+    .expect("write");
+    let o = run(&checkout, digest);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("error[E0709]"), "{}", stderr(&o));
+
     // A pipeline the source does not have.
     let o = sleuthc(&[
         "build",

@@ -2,8 +2,9 @@
 //! (`ci/github-actions/<pipeline>.yml`) with the same order as the CodePipeline.
 //!
 //! - job `build` runs `sleuthc build` and uploads `out/`;
-//! - an approval becomes a job on a GitHub environment of its own (`promote-to-prod`),
-//!   whose required reviewers are the approvers: one review per run;
+//! - an approval becomes the required reviewers of the environments it guards: the
+//!   stage after it deploys in one job (its region groups one after another), so one
+//!   review releases it, and no job can reach those credentials without it;
 //! - a deploy stage becomes a job per group of regions (its `rollout`), on the GitHub
 //!   environment of the deployed environment (which scopes the OIDC role), with a
 //!   matrix over the group's regions when they are independent, and one
@@ -15,7 +16,7 @@
 //! The YAML is written here, not through a serializer: a fixed key order, every
 //! string scalar JSON-quoted (valid YAML, never mistyped), no anchors.
 
-use crate::expand::{Expanded, PipelineDef, SourceDef};
+use crate::expand::{ApprovalDef, Expanded, PipelineDef, SourceDef};
 
 use super::declaration::{Action, Declaration, StageKind};
 use super::names::{sanitize, Names};
@@ -77,6 +78,7 @@ pub fn workflow(
     names: &Names,
     ex: &Expanded,
     build_command: &str,
+    bootstrap_digest: &str,
 ) -> String {
     let branch = match &def.source {
         SourceDef::Connection { branch, .. } | SourceDef::CodeCommit { branch, .. } => branch,
@@ -115,45 +117,16 @@ pub fn workflow(
         ],
     }];
     let mut previous: Vec<String> = vec!["build".into()];
+    let mut pending: Option<&ApprovalDef> = None;
+    let mut guarded: Vec<&str> = Vec::new();
     for stage in &decl.stages {
         match &stage.kind {
             StageKind::Source | StageKind::Build => {}
-            StageKind::Approval {
-                approval, guards, ..
-            } => {
-                let id = job_id(&stage.name);
-                let mut lines = vec![
-                    format!("    name: {}", q(&approval.label)),
-                    needs(&previous),
-                    "    runs-on: ubuntu-latest".into(),
-                    format!("    environment: {}", q(&id)),
-                ];
-                if approval.timeout_minutes.is_some() || !approval.notify.is_empty() {
-                    lines.push(format!(
-                        "    # CodePipeline: {}notify {}; on GitHub, the environment's required reviewers are notified.",
-                        approval
-                            .timeout_minutes
-                            .map(|m| format!("timeout {m} minutes, "))
-                            .unwrap_or_default(),
-                        if approval.notify.is_empty() { "nobody".to_string() } else { approval.notify.join(", ") }
-                    ));
-                }
-                lines.push("    steps:".into());
-                lines.push(format!(
-                    "      - run: {}",
-                    q(&format!(
-                        "echo \"Approved: {} (before {})\"",
-                        approval.label,
-                        guards.join(", ")
-                    ))
-                ));
-                jobs.push(Job {
-                    id: id.clone(),
-                    lines,
-                });
-                previous = vec![id];
-            }
+            // An approval is the required reviewers of the environments it guards:
+            // the job that deploys them waits for one review (see the deploy stage).
+            StageKind::Approval { approval, .. } => pending = Some(approval),
             StageKind::Deploy { envs, .. } => {
+                let approval = pending.take();
                 let mut stage_jobs = Vec::new();
                 for env in envs {
                     let deploys: Vec<Deploy<'_>> = stage
@@ -180,7 +153,15 @@ pub fn workflow(
                             })
                         })
                         .collect();
-                    let groups = region_groups(&deploys);
+                    // A guarded environment deploys in one job, its region groups one
+                    // after another, so one review releases all of it.
+                    let groups = if approval.is_some() {
+                        let mut all: Vec<&Deploy<'_>> = deploys.iter().collect();
+                        all.sort_by_key(|d| d.action.run_order);
+                        vec![all]
+                    } else {
+                        region_groups(&deploys)
+                    };
                     let base = if envs.len() > 1 {
                         format!("{}-{}", job_id(&stage.name), job_id(env))
                     } else {
@@ -193,7 +174,25 @@ pub fn workflow(
                         } else {
                             base.clone()
                         };
-                        let lines = deploy_job(env, group, &needs_now, names);
+                        let mut lines =
+                            deploy_job(env, group, &needs_now, names, approval.is_none());
+                        if let Some(a) = approval {
+                            guarded.push(env.as_str());
+                            lines.insert(
+                                0,
+                                format!(
+                                    "    name: {}",
+                                    q(&format!("{} (after approval: {})", stage.name, a.label))
+                                ),
+                            );
+                            if a.timeout_minutes.is_some() || !a.notify.is_empty() {
+                                lines.insert(1, format!(
+                                    "    # CodePipeline: {}notify {}; on GitHub, the environment's required reviewers are notified.",
+                                    a.timeout_minutes.map(|m| format!("timeout {m} minutes, ")).unwrap_or_default(),
+                                    if a.notify.is_empty() { "nobody".to_string() } else { a.notify.join(", ") }
+                                ));
+                            }
+                        }
                         jobs.push(Job {
                             id: id.clone(),
                             lines,
@@ -229,12 +228,10 @@ pub fn workflow(
     out.push_str(
         "#   and needs the account's token.actions.githubusercontent.com OIDC provider;\n",
     );
-    let approvals: Vec<String> = decl
-        .stages
-        .iter()
-        .filter(|s| matches!(s.kind, StageKind::Approval { .. }))
-        .map(|s| job_id(&s.name))
-        .collect();
+    // In the text, so that `cmp` in the build job also notices roles that changed.
+    out.push_str(&format!(
+        "#   this workflow needs the bootstrap templates {bootstrap_digest};\n"
+    ));
     let envs: Vec<&str> = decl
         .stages
         .iter()
@@ -245,17 +242,18 @@ pub fn workflow(
         .flatten()
         .collect();
     out.push_str(&format!(
-        "# - create the GitHub environments {}{}.\n",
-        envs.join(", "),
-        if approvals.is_empty() {
-            String::new()
-        } else {
-            format!(
-                ", and {} with the approvers as required reviewers",
-                approvals.join(", ")
-            )
-        }
+        "# - create the GitHub environments {}, each limited to deployments from branch {branch}\n",
+        envs.join(", ")
     ));
+    out.push_str(
+        "#   (the deploy roles trust any job on them: that limit keeps other branches out);\n",
+    );
+    if !guarded.is_empty() {
+        out.push_str(&format!(
+            "# - give {} the approvers as required reviewers: its jobs wait for one review.\n",
+            guarded.join(", ")
+        ));
+    }
     out.push_str(&format!("name: {}\n", q(&decl.name)));
     out.push_str("on:\n  push:\n    branches:\n");
     out.push_str(&format!("      - {}\n", q(branch)));
@@ -319,7 +317,15 @@ fn region_groups<'d>(deploys: &'d [Deploy<'d>]) -> Vec<Vec<&'d Deploy<'d>>> {
         .collect()
 }
 
-fn deploy_job(env: &str, group: &[&Deploy<'_>], previous: &[String], names: &Names) -> Vec<String> {
+/// The job deploying `group`: a matrix over its regions when `matrix` allows and they
+/// are independent, else one step after another in runOrder.
+fn deploy_job(
+    env: &str,
+    group: &[&Deploy<'_>],
+    previous: &[String],
+    names: &Names,
+    matrix: bool,
+) -> Vec<String> {
     let mut lines = vec![
         needs(previous),
         "    runs-on: ubuntu-latest".into(),
@@ -348,7 +354,8 @@ fn deploy_job(env: &str, group: &[&Deploy<'_>], previous: &[String], names: &Nam
             .iter()
             .all(|r| *r == d.region || !regions.contains(r))
     });
-    let same = independent
+    let same = matrix
+        && independent
         && regions
             .iter()
             .all(|r| per_region(r) == per_region(regions[0]));

@@ -48,7 +48,8 @@ pub struct Rebuild<'a> {
 /// The CodeBuild variable that holds the digest of the deployed declaration.
 pub const DIGEST_VARIABLE: &str = "SLEUTH_PIPELINE_DIGEST";
 
-/// `sha256:<hex>` of a declaration file's bytes.
+/// `sha256:<hex>` of `contents`: for a pipeline, its declaration followed by the
+/// path and text of each support and bootstrap template it needs.
 pub fn digest(contents: &str) -> String {
     use sha2::{Digest, Sha256};
     let hash = Sha256::digest(contents.as_bytes());
@@ -150,6 +151,30 @@ pub fn emit(
         });
     }
 
+    // The bootstrap templates as a build without `--ci` writes them: what the
+    // pipeline's own build step compares (below), whatever this build's options.
+    let plain_bootstrap: Vec<OutputFile> = if rebuild.github_actions {
+        let mut scratch = Diagnostics::default();
+        bootstrap_targets(&built, ex, false)
+            .iter()
+            .filter_map(|b| {
+                let t = templates::bootstrap_template(
+                    b,
+                    &app,
+                    &tags,
+                    ex.pipelines[0].name_span,
+                    &mut scratch,
+                )?;
+                Some(OutputFile {
+                    path: format!("bootstrap/{}-{}.template.json", b.account, b.region),
+                    contents: to_json(&t),
+                })
+            })
+            .collect()
+    } else {
+        bootstrap_files.clone()
+    };
+
     for (decl, names, def) in &built {
         let path = def.build.path.clone().unwrap_or_else(|| {
             std::path::Path::new(rebuild.root_name)
@@ -176,7 +201,24 @@ pub fn emit(
                 .map(|a| templates::shell_quote(a))
                 .collect::<Vec<_>>();
             build.extend(["--ci".into(), "github-actions".into()]);
-            let workflow = github::workflow(def, decl, names, ex, &build.join(" "));
+            let mut bootstrap_text = String::new();
+            for f in bootstrap_files.iter().filter(|f| {
+                decl.targets().any(|t| {
+                    f.path == format!("bootstrap/{}-{}.template.json", t.account, t.region)
+                })
+            }) {
+                bootstrap_text.push_str(&f.path);
+                bootstrap_text.push('\n');
+                bootstrap_text.push_str(&f.contents);
+            }
+            let workflow = github::workflow(
+                def,
+                decl,
+                names,
+                ex,
+                &build.join(" "),
+                &digest(&bootstrap_text),
+            );
             out.files.push(OutputFile {
                 path: format!("ci/github-actions/{}.yml", def.name),
                 contents: workflow,
@@ -185,19 +227,58 @@ pub fn emit(
         let mut ptags = tags.clone();
         ptags.push(("Pipeline".into(), def.name.clone()));
         let declaration = to_json(&decl.api(&ptags));
-        let digest = digest(&declaration);
+        let mut support_files = Vec::new();
+        let mut support = Vec::new();
+        for store in decl.stores.iter().filter(|s| s.region != def.region) {
+            let path = format!(
+                "pipeline/{}-support-{}.template.json",
+                def.name, store.region
+            );
+            support_files.push(OutputFile {
+                path: path.clone(),
+                contents: to_json(&templates::support_template(
+                    decl,
+                    names,
+                    &store.region,
+                    &ptags,
+                )),
+            });
+            support.push(ManifestSupport {
+                region: store.region.clone(),
+                template: path,
+                stack_name: names.support_stack(&store.region),
+            });
+        }
+        // What must be deployed before this pipeline runs as the source needs: its
+        // declaration, its support templates, and the bootstrap templates of the
+        // accounts and regions it deploys to (a new resource type changes what the
+        // execution role may do).
+        let mut setup_text = declaration.clone();
+        for f in support_files
+            .iter()
+            .chain(plain_bootstrap.iter().filter(|f| {
+                decl.targets().any(|t| {
+                    f.path == format!("bootstrap/{}-{}.template.json", t.account, t.region)
+                })
+            }))
+        {
+            setup_text.push_str(&f.path);
+            setup_text.push('\n');
+            setup_text.push_str(&f.contents);
+        }
+        let digest = digest(&setup_text);
         if let Some((_, want)) = rebuild.expect.iter().find(|(n, _)| *n == def.name) {
             if *want != digest {
                 diags.push(
                     Diagnostic::error(
                         Code::PipelineOutOfDate,
                         def.name_span,
-                        format!("pipeline `{}` is out of date: this source needs a different pipeline", def.name),
+                        format!("pipeline `{}` is out of date: this source needs a different pipeline or roles", def.name),
                     )
                     .with_label(format!("declares {digest}; the deployed one is {want}"))
                     .with_help(format!(
-                        "deploy pipeline/{}.template.json and the templates before it in the manifest's `setup` first",
-                        def.name
+                        "deploy the templates of the manifest's `setup` for `{}` first (bootstrap, support, then pipeline/{}.template.json)",
+                        def.name, def.name
                     )),
                 );
             }
@@ -220,27 +301,7 @@ pub fn emit(
             path: declaration_path.clone(),
             contents: declaration,
         });
-        let mut support = Vec::new();
-        for store in decl.stores.iter().filter(|s| s.region != def.region) {
-            let path = format!(
-                "pipeline/{}-support-{}.template.json",
-                def.name, store.region
-            );
-            out.files.push(OutputFile {
-                path: path.clone(),
-                contents: to_json(&templates::support_template(
-                    decl,
-                    names,
-                    &store.region,
-                    &ptags,
-                )),
-            });
-            support.push(ManifestSupport {
-                region: store.region.clone(),
-                template: path,
-                stack_name: names.support_stack(&store.region),
-            });
-        }
+        out.files.extend(support_files);
         let bootstrap: Vec<ManifestBootstrap> = bootstrap_entries
             .iter()
             .filter(|e| {
@@ -486,7 +547,8 @@ pub struct ManifestPipeline {
     pub capabilities: Vec<&'static str>,
     /// The `create-pipeline --cli-input-json` file.
     pub declaration: String,
-    /// `sha256:` of the declaration file: what `--expect-pipeline` compares.
+    /// `sha256:` of the declaration, support and bootstrap templates (as a build
+    /// without `--ci` writes them): what `--expect-pipeline` compares.
     pub digest: String,
     pub artifact_stores: Vec<ManifestStore>,
     pub support: Vec<ManifestSupport>,

@@ -3,6 +3,8 @@
 //! (`schema/handler-permissions.tsv`, generated with `cfn.schemas`). A pipeline's
 //! CloudFormation execution role is derived from them.
 
+use std::sync::OnceLock;
+
 const EMBEDDED: &str = include_str!("../../schema/handler-permissions.tsv");
 const IAM_RESOURCES: &str = include_str!("../../schema/iam-resources.tsv");
 
@@ -10,30 +12,33 @@ const IAM_RESOURCES: &str = include_str!("../../schema/iam-resources.tsv");
 /// from `schema/iam-resources.tsv`; empty when it takes no resource ARN, `None` for
 /// an action that is not known.
 pub fn iam_resource_types(action: &str) -> Option<Vec<&'static str>> {
-    let rest = lookup(IAM_RESOURCES, &action.to_ascii_lowercase())?;
+    static INDEX: OnceLock<Vec<(&str, &str)>> = OnceLock::new();
+    let index = INDEX.get_or_init(|| index(IAM_RESOURCES));
+    let rest = lookup(index, &action.to_ascii_lowercase())?;
     Some(rest.split(',').filter(|t| !t.is_empty()).collect())
 }
 
 /// The handler permissions of `type_name`, or `None` when its schema lists no handlers
 /// (or the type is unknown).
 pub fn handler_permissions(type_name: &str) -> Option<impl Iterator<Item = &'static str>> {
-    lookup(EMBEDDED, type_name).map(|rest| rest.split(' ').filter(|a| !a.is_empty()))
+    static INDEX: OnceLock<Vec<(&str, &str)>> = OnceLock::new();
+    let index = INDEX.get_or_init(|| index(EMBEDDED));
+    lookup(index, type_name).map(|rest| rest.split(' ').filter(|a| !a.is_empty()))
 }
 
-/// The rest of the line that starts with `type_name<TAB>` in `text`.
-fn lookup<'t>(text: &'t str, type_name: &str) -> Option<&'t str> {
-    let mut at = 0;
-    while let Some(found) = text[at..].find(type_name) {
-        let start = at + found;
-        let end = start + type_name.len();
-        at = end;
-        let line_start = start == 0 || text.as_bytes()[start - 1] == b'\n';
-        if line_start && text.as_bytes().get(end) == Some(&b'\t') {
-            let rest = &text[end + 1..];
-            return Some(rest.split('\n').next().unwrap_or(""));
-        }
-    }
-    None
+/// `key<TAB>rest` lines, sorted by key for binary search (the files are generated
+/// sorted; sorting again costs little and keeps a hand-edited file working).
+fn index(text: &str) -> Vec<(&str, &str)> {
+    let mut lines: Vec<(&str, &str)> = text.lines().filter_map(|l| l.split_once('\t')).collect();
+    lines.sort_unstable_by_key(|(k, _)| *k);
+    lines
+}
+
+fn lookup<'t>(index: &[(&'t str, &'t str)], key: &str) -> Option<&'t str> {
+    index
+        .binary_search_by_key(&key, |(k, _)| k)
+        .ok()
+        .map(|i| index[i].1)
 }
 
 #[cfg(test)]
@@ -42,11 +47,12 @@ mod tests {
 
     #[test]
     fn finds_whole_type_names_only() {
-        let text = "AWS::A::B\tx:One x:Two\nAWS::A::BC\ty:Three\n";
-        assert_eq!(lookup(text, "AWS::A::B"), Some("x:One x:Two"));
-        assert_eq!(lookup(text, "AWS::A::BC"), Some("y:Three"));
-        assert_eq!(lookup(text, "A::B"), None);
-        assert_eq!(lookup(text, "AWS::A"), None);
+        let text = "AWS::A::BC\ty:Three\nAWS::A::B\tx:One x:Two\nnot a line\n";
+        let index = index(text);
+        assert_eq!(lookup(&index, "AWS::A::B"), Some("x:One x:Two"));
+        assert_eq!(lookup(&index, "AWS::A::BC"), Some("y:Three"));
+        assert_eq!(lookup(&index, "A::B"), None);
+        assert_eq!(lookup(&index, "AWS::A"), None);
     }
 
     #[test]
