@@ -224,8 +224,10 @@ fn emit_files(
     emit::limits::check_stack_names(&ex.stacks, diags);
     emit::limits::check_exports(&ex.stacks, diags);
     let schemas = schema::SchemaDb::embedded().cfn_lint_version().to_string();
-    let manifest = emit::manifest::manifest(ex, stack_graph, &sizes, &schemas, pipelines.manifest);
     files.extend(pipelines.files);
+    let paths = files.iter().map(|f| f.path.clone()).collect();
+    let manifest =
+        emit::manifest::manifest(ex, stack_graph, &sizes, &schemas, pipelines.manifest, paths);
     files.push(OutputFile {
         path: "manifest.json".into(),
         contents: emit::to_json(&manifest),

@@ -503,6 +503,15 @@ fn check_replaceable(out: &Path) -> std::io::Result<()> {
         .filter_map(|s| s["template"].as_str())
         .map(|t| out.join(t))
         .collect();
+    // Since manifest version 3: every file, pipelines and workflows included.
+    ours.extend(
+        manifest["files"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f.as_str())
+            .map(|f| out.join(f)),
+    );
     ours.insert(out.join("manifest.json"));
     if let Some(stranger) = first_file_not_in(out, &ours)? {
         return refuse(&format!(

@@ -52,6 +52,24 @@ fn builds_the_fleet() {
     );
     assert!(out.join("manifest.json").is_file());
     assert!(out.join("prod/eu-west-1/compute.template.json").is_file());
+    // Again into the same directory, with and without the workflows: every file there
+    // is one sleuthc wrote, pipelines and workflows included.
+    for extra in [&["--ci", "github-actions"][..], &[]] {
+        let mut args = vec![
+            "build",
+            "examples/tablesleuth/envs.sleuth",
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        let o = sleuthc(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    assert!(out.join("pipeline/release.pipeline.json").is_file());
+    assert!(
+        !out.join("ci").exists(),
+        "the second build wrote no workflow"
+    );
 }
 
 #[test]

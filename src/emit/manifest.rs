@@ -11,7 +11,7 @@ use crate::pipeline::declaration::capabilities;
 use crate::pipeline::ManifestPipeline;
 
 /// Version 2 added `id`, `wave`, `waves` and instance ids in `depends_on`; version 3
-/// `capabilities` per stack and `pipelines`.
+/// `capabilities` per stack, `pipelines` and `files`.
 pub const MANIFEST_VERSION: u32 = 3;
 
 #[derive(Serialize)]
@@ -27,6 +27,9 @@ pub struct Manifest<'a> {
     pub waves: Vec<Vec<String>>,
     /// Every pipeline, with its files, setup order and stages.
     pub pipelines: Vec<ManifestPipeline>,
+    /// Every file of the build but this manifest, in the order written: what a later
+    /// build may replace.
+    pub files: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -71,6 +74,7 @@ pub fn manifest<'a>(
     sizes: &[usize],
     schemas: &'a str,
     pipelines: Vec<ManifestPipeline>,
+    files: Vec<String>,
 ) -> Manifest<'a> {
     let app = ex.app.name.as_str();
     let ids: Vec<String> = ex.stacks.iter().map(instance_id).collect();
@@ -137,5 +141,6 @@ pub fn manifest<'a>(
             .map(|w| w.into_iter().map(|i| ids[i].clone()).collect())
             .collect(),
         pipelines,
+        files,
     }
 }
