@@ -965,8 +965,12 @@ fn derived_policies(
     if !ok {
         return None;
     }
-    actions.sort_unstable_by_key(|a| a.to_ascii_lowercase());
-    actions.dedup_by_key(|a| a.to_ascii_lowercase());
+    // IAM actions are case-insensitive; compare without allocating.
+    actions.sort_unstable_by(|a, b| {
+        let folded = |s: &'static str| s.bytes().map(|c| c.to_ascii_lowercase());
+        folded(a).cmp(folded(b))
+    });
+    actions.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
     // IAM actions on roles, instance profiles and policies are scoped to the names
     // CloudFormation gives the app's resources (`<stack name>-<id>-<suffix>`, or the
     // name a template sets): the role cannot touch the account's other roles.
