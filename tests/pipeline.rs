@@ -449,7 +449,15 @@ fn change_sets_are_reviewed_before_they_run() {
         text.contains("sleuthc-release") && text.contains("tablesleuth-prod-network (eu-west-1)"),
         "{text}"
     );
-    // The approvers may approve the reviews too.
+    // Reviewers may read the change sets in the target account...
+    let bootstrap = file(&c, "bootstrap/222222222222-eu-west-1.template.json");
+    let reader = bootstrap["Resources"]["ChangeSetReviewerPolicy"].to_string();
+    assert!(
+        reader.contains("cloudformation:DescribeChangeSet")
+            && reader.contains("stack/tablesleuth-prod-compute/*"),
+        "{reader}"
+    );
+    // ... and the approvers may approve the reviews.
     let template = file(&c, "pipeline/release.template.json");
     let policy = template["Resources"]["ApproverPolicy"].to_string();
     assert!(policy.contains("Deploy-prod/Review-changes-5"), "{policy}");

@@ -788,7 +788,8 @@ impl Declaration {
     /// as text; empty for every declaration `build` makes. Source actions only and all
     /// in the first stage; every input artifact produced by an earlier stage or a
     /// lower runOrder; output names unique; `TemplatePath` reading an input; stage
-    /// names unique; action names unique in a stage; every action region with a store.
+    /// names unique; action names unique in a stage; every action region with a store;
+    /// the configuration each action type requires.
     pub fn structure_problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
         let mut produced: Vec<(&str, usize, u32)> = Vec::new();
@@ -821,6 +822,16 @@ impl Declaration {
                         problems.push(format!(
                             "`{at}` reads `{input}` before any action produces it"
                         ));
+                    }
+                }
+                let mode = a
+                    .configuration
+                    .iter()
+                    .find(|(key, _)| *key == "ActionMode")
+                    .map(|(_, v)| v.literal.as_str());
+                for key in required_configuration(a.provider, mode) {
+                    if !a.configuration.iter().any(|(k, _)| k == key) {
+                        problems.push(format!("`{at}` has no `{key}`, which {} needs", a.provider));
                     }
                 }
                 if let Some((_, v)) = a
@@ -860,6 +871,32 @@ impl Declaration {
             .iter()
             .flat_map(|s| &s.actions)
             .filter_map(|a| a.target.as_ref())
+    }
+}
+
+/// The configuration each action type requires (the CodePipeline action reference),
+/// by provider and, for CloudFormation, action mode.
+fn required_configuration(provider: &str, mode: Option<&str>) -> &'static [&'static str] {
+    match (provider, mode) {
+        ("CodeStarSourceConnection", _) => &["ConnectionArn", "FullRepositoryId", "BranchName"],
+        ("CodeCommit", _) => &["RepositoryName", "BranchName"],
+        ("S3", _) => &["S3Bucket", "S3ObjectKey"],
+        ("CodeBuild", _) => &["ProjectName"],
+        ("CloudFormation", Some("CREATE_UPDATE")) => {
+            &["ActionMode", "StackName", "TemplatePath", "RoleArn"]
+        }
+        ("CloudFormation", Some("CHANGE_SET_REPLACE")) => &[
+            "ActionMode",
+            "StackName",
+            "ChangeSetName",
+            "TemplatePath",
+            "RoleArn",
+        ],
+        ("CloudFormation", Some("CHANGE_SET_EXECUTE")) => {
+            &["ActionMode", "StackName", "ChangeSetName"]
+        }
+        ("CloudFormation", _) => &["ActionMode", "StackName"],
+        _ => &[],
     }
 }
 
@@ -1019,6 +1056,16 @@ mod tests {
         ] {
             assert!(problems.contains(want), "{want}: {problems}");
         }
+        let mut deploy = good.clone();
+        deploy.stages[1].actions[0].provider = "CloudFormation";
+        deploy.stages[1].actions[0]
+            .configuration
+            .push(("ActionMode", Val::lit("CREATE_UPDATE")));
+        let missing = deploy.structure_problems().join("\n");
+        assert!(
+            missing.contains("has no `StackName`") && missing.contains("has no `RoleArn`"),
+            "{missing}"
+        );
         let mut no_template = good.clone();
         no_template.stages[1].actions[0]
             .configuration

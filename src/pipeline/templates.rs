@@ -887,6 +887,34 @@ pub fn bootstrap_template(
     );
 
     let mut outputs = JsonMap::new();
+    if b.change_sets {
+        // Change sets are reviewed where they are: in this account. Attach this to
+        // the reviewers' role here (the pipeline's approver policy lets them approve).
+        resources.insert(
+            "ChangeSetReviewerPolicy".into(),
+            json!({
+                "Type": "AWS::IAM::ManagedPolicy",
+                "Properties": {
+                    "Description": format!("Read the change sets the pipelines of {app} create here, to review them before approving"),
+                    "PolicyDocument": { "Version": "2012-10-17", "Statement": [
+                        statement("ReadChangeSets", &[
+                            "cloudformation:DescribeChangeSet",
+                            "cloudformation:DescribeStacks",
+                            "cloudformation:GetTemplate",
+                            "cloudformation:ListChangeSets",
+                        ], Json::Array(stack_arns(b))),
+                    ]},
+                },
+            }),
+        );
+        outputs.insert(
+            "ChangeSetReviewerPolicyArn".into(),
+            output(
+                "Attach to the people who review change sets here",
+                json!({ "Ref": "ChangeSetReviewerPolicy" }),
+            ),
+        );
+    }
     if !b.github_subjects.is_empty() {
         resources.insert("GithubDeployRole".into(), github_role(b, names, app, tags));
         outputs.insert(
