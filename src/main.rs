@@ -42,9 +42,10 @@ enum Command {
         /// OUT_DIR/manifest.json (a CI job on a fresh checkout has no OUT_DIR yet).
         #[arg(long, value_name = "FILE")]
         previous_manifest: Option<PathBuf>,
-        /// Fail unless pipeline NAME's declaration has this digest (the manifest's
-        /// `pipelines[].digest`): the pipeline's build step passes the deployed one,
-        /// so a source that needs a different pipeline stops before deploying.
+        /// Fail unless pipeline NAME's setup (its declaration, support and bootstrap
+        /// templates) has this digest (the manifest's `pipelines[].digest`): the
+        /// pipeline's build step passes the deployed one, so a source that needs a
+        /// different pipeline or roles stops before deploying.
         #[arg(long = "expect-pipeline", value_name = "NAME=DIGEST", value_parser = parse_expectation)]
         expect_pipelines: Vec<(String, String)>,
         /// Also write each pipeline as a CI workflow under OUT_DIR/ci/ (and the roles
