@@ -611,6 +611,24 @@ fn the_pipeline_build_step_rebuilds_and_guards_the_pipeline() {
         "{}",
         stderr(&o)
     );
+    // A partial build writes no pipeline, so it cannot vouch for one.
+    let o = sleuthc(&[
+        "build",
+        "examples/tablesleuth/envs.sleuth",
+        "--env",
+        "dev",
+        "-o",
+        dir.join("partial").to_str().unwrap(),
+        "--expect-pipeline",
+        &format!("release={digest}"),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--expect-pipeline needs the whole build"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dir.join("partial").exists(), "nothing written");
     let o = sleuthc(&[
         "build",
         "examples/tablesleuth/envs.sleuth",

@@ -692,19 +692,6 @@ fn check(decl: &Declaration, span: Span, diags: &mut Diagnostics) {
                     );
                 }
             }
-            if let Some(t) = &a.target {
-                if !decl.stores.iter().any(|s| s.region == t.region) {
-                    report(
-                        Code::PipelineQuota,
-                        stage.span,
-                        format!(
-                            "action `{}` runs in {} where the pipeline has no artifact store",
-                            a.name, t.region
-                        ),
-                        "this is a bug in sleuthc: please report it",
-                    );
-                }
-            }
         }
     }
 }

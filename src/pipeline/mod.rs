@@ -87,6 +87,18 @@ pub fn emit(
     selected: bool,
     diags: &mut Diagnostics,
 ) -> Emitted {
+    if selected && !rebuild.expect.is_empty() {
+        // Checking nothing would let a stale pipeline through.
+        diags.push(
+            Diagnostic::error(
+                Code::PipelineOutOfDate,
+                crate::expand::root_span(),
+                "--expect-pipeline needs the whole build: --env and --region build no pipeline",
+            )
+            .with_label("selected on the command line")
+            .with_help("leave out --env and --region, as the pipeline's own build step does"),
+        );
+    }
     if ex.pipelines.is_empty() || selected {
         return Emitted::default();
     }

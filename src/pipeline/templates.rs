@@ -252,6 +252,33 @@ fn trust(service: &str, own_account: bool) -> Json {
     json!({ "Version": "2012-10-17", "Statement": [statement] })
 }
 
+/// An IAM role with one inline policy, tagged; `name` is `None` for a role
+/// CloudFormation names.
+fn role(
+    name: Option<String>,
+    description: String,
+    trust: Json,
+    policy: &str,
+    statements: Vec<Json>,
+    tags: &[(String, String)],
+) -> Json {
+    let mut props = JsonMap::new();
+    if let Some(n) = name {
+        props.insert("RoleName".into(), json!(n));
+    }
+    props.insert("Description".into(), json!(description));
+    props.insert("AssumeRolePolicyDocument".into(), trust);
+    props.insert(
+        "Policies".into(),
+        json!([{
+            "PolicyName": policy,
+            "PolicyDocument": { "Version": "2012-10-17", "Statement": statements },
+        }]),
+    );
+    props.insert("Tags".into(), tag_list(tags));
+    json!({ "Type": "AWS::IAM::Role", "Properties": props })
+}
+
 fn statement(sid: &str, actions: &[&str], resource: Json) -> Json {
     json!({ "Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resource })
 }
@@ -358,19 +385,14 @@ pub fn pipeline_template(p: &PipelineInput<'_>) -> Json {
     }
     resources.insert(
         "PipelineRole".into(),
-        json!({
-            "Type": "AWS::IAM::Role",
-            "Properties": {
-                "RoleName": names.pipeline_role(),
-                "Description": format!("Runs pipeline {}", names.pipeline_name()),
-                "AssumeRolePolicyDocument": trust("codepipeline.amazonaws.com", true),
-                "Policies": [{
-                    "PolicyName": "pipeline",
-                    "PolicyDocument": { "Version": "2012-10-17", "Statement": statements },
-                }],
-                "Tags": tag_list(tags),
-            },
-        }),
+        role(
+            Some(names.pipeline_role()),
+            format!("Runs pipeline {}", names.pipeline_name()),
+            trust("codepipeline.amazonaws.com", true),
+            "pipeline",
+            statements,
+            tags,
+        ),
     );
 
     // The build: its role, log group and project.
@@ -410,19 +432,14 @@ pub fn pipeline_template(p: &PipelineInput<'_>) -> Json {
     }
     resources.insert(
         "SynthRole".into(),
-        json!({
-            "Type": "AWS::IAM::Role",
-            "Properties": {
-                "RoleName": names.synth_role(),
-                "Description": format!("Runs sleuthc build for pipeline {}", names.pipeline_name()),
-                "AssumeRolePolicyDocument": trust("codebuild.amazonaws.com", true),
-                "Policies": [{
-                    "PolicyName": "synth",
-                    "PolicyDocument": { "Version": "2012-10-17", "Statement": synth },
-                }],
-                "Tags": tag_list(tags),
-            },
-        }),
+        role(
+            Some(names.synth_role()),
+            format!("Runs sleuthc build for pipeline {}", names.pipeline_name()),
+            trust("codebuild.amazonaws.com", true),
+            "synth",
+            synth,
+            tags,
+        ),
     );
     resources.insert(
         "SynthLogs".into(),
@@ -516,20 +533,18 @@ pub fn pipeline_template(p: &PipelineInput<'_>) -> Json {
     if let SourceDef::CodeCommit { repo, branch } = &def.source {
         resources.insert(
             "SourceRuleRole".into(),
-            json!({
-                "Type": "AWS::IAM::Role",
-                "Properties": {
-                    "Description": format!("Starts pipeline {} on a push", names.pipeline_name()),
-                    "AssumeRolePolicyDocument": trust("events.amazonaws.com", true),
-                    "Policies": [{
-                        "PolicyName": "start-pipeline",
-                        "PolicyDocument": { "Version": "2012-10-17", "Statement": [
-                            statement("StartPipeline", &["codepipeline:StartPipelineExecution"], sub(&pipeline_arn, region)),
-                        ]},
-                    }],
-                    "Tags": tag_list(tags),
-                },
-            }),
+            role(
+                None,
+                format!("Starts pipeline {} on a push", names.pipeline_name()),
+                trust("events.amazonaws.com", true),
+                "start-pipeline",
+                vec![statement(
+                    "StartPipeline",
+                    &["codepipeline:StartPipelineExecution"],
+                    sub(&pipeline_arn, region),
+                )],
+                tags,
+            ),
         );
         resources.insert(
             "SourceRule".into(),

@@ -59,14 +59,7 @@ pub fn check_pipeline(
             PipelineStep::Setting { name, value: v } => {
                 let key = name.node.as_str();
                 if !SETTINGS.iter().any(|(s, _)| *s == key) {
-                    diags.push(unknown(
-                        name,
-                        "pipeline setting",
-                        SETTINGS
-                            .iter()
-                            .map(|(s, _)| *s)
-                            .chain(BLOCKS.iter().map(|(b, _)| *b)),
-                    ));
+                    diags.push(unknown_setting(name));
                     continue;
                 }
                 if let Some((_, prev)) = seen.iter().find(|(s, _)| *s == key) {
@@ -91,14 +84,7 @@ pub fn check_pipeline(
             }
             PipelineStep::Settings { name, entries, .. } => {
                 let Some((_, keys)) = BLOCKS.iter().find(|(b, _)| *b == name.node) else {
-                    diags.push(unknown(
-                        name,
-                        "pipeline setting",
-                        SETTINGS
-                            .iter()
-                            .map(|(s, _)| *s)
-                            .chain(BLOCKS.iter().map(|(b, _)| *b)),
-                    ));
+                    diags.push(unknown_setting(name));
                     continue;
                 };
                 options(entries, keys, &format!("`{}`", name.node), diags, value);
@@ -317,6 +303,18 @@ fn rollout(v: &Expr, diags: &mut Diagnostics, value: &mut dyn FnMut(&Expr, &mut 
 }
 
 /// A bare name from `allowed`.
+/// A setting or block no pipeline has, with the known ones.
+fn unknown_setting(name: &ast::Ident) -> Diagnostic {
+    unknown(
+        name,
+        "pipeline setting",
+        SETTINGS
+            .iter()
+            .map(|(s, _)| *s)
+            .chain(BLOCKS.iter().map(|(b, _)| *b)),
+    )
+}
+
 fn enumeration(v: &Expr, what: &str, allowed: &[&str], diags: &mut Diagnostics) {
     match &v.kind {
         ExprKind::Name(n) if allowed.contains(&n.as_str()) => {}
