@@ -89,6 +89,7 @@ pub const STDLIB: &[(&str, &str)] = &[
     ("monitoring", include_str!("../stdlib/monitoring.sleuth")),
     ("ops", include_str!("../stdlib/ops.sleuth")),
     ("backup", include_str!("../stdlib/backup.sleuth")),
+    ("kms", include_str!("../stdlib/kms.sleuth")),
 ];
 
 /// Joins a relative import path to the directory of the importing file, lexically.

@@ -1,5 +1,5 @@
-//! Resource options (`depends_on`, deletion and update policies, `metadata`) and
-//! tags: the app's, the environment's and the resource's own, written in the form the
+//! Resource options (`depends_on`, deletion and update policies, `metadata`,
+//! `suppress`) and tags: the app's, the environment's and the resource's own, written in the form the
 //! resource type's schema wants.
 
 use crate::Map;
@@ -15,7 +15,8 @@ use crate::schema::{ResourceSchema, Shape, Tagging};
 use crate::span::Span;
 use crate::syntax::ast;
 
-/// The resource options: `depends_on`, `deletion_policy`, `update_replace_policy`, `metadata`.
+/// The resource options: `depends_on`, `deletion_policy`, `update_replace_policy`,
+/// `update_policy`, `creation_policy`, `metadata`, `suppress`.
 pub(super) fn option(
     res: &mut CfnResource,
     entry: &ast::Entry,
@@ -135,16 +136,165 @@ pub(super) fn option(
                 return;
             }
             match to_cfn(&value, &Shape::Json, &Path::Root("metadata")) {
-                Ok(j @ Json::Object(_)) => res.metadata = Some(j),
+                Ok(Json::Object(mut m)) => {
+                    // Suppressions go through `suppress`, which insists on a reason.
+                    for tool in ["checkov", "cfn-lint"] {
+                        if m.shift_remove(tool).is_some() {
+                            diags.push(
+                                Diagnostic::error(
+                                    Code::BadSuppression,
+                                    span,
+                                    format!("`metadata` cannot set `{tool}`"),
+                                )
+                                .with_label("suppressions written by hand")
+                                .with_help("list the checks in `suppress = { CHECK_ID = \"reason\" }`: it writes this key for the tool, and requires a reason for each"),
+                            );
+                        }
+                    }
+                    merge_metadata(res, m);
+                }
                 _ => diags.push(
                     Diagnostic::error(Code::BadResourceOption, span, "`metadata` must be a record")
                         .with_label("expected `{ ... }`"),
                 ),
             }
         }
+        "suppress" => {
+            if let Some(m) = suppressions(value, &entry.value, diags) {
+                merge_metadata(res, m);
+            }
+        }
         // Unknown options were reported by the static check.
         _ => {}
     }
+}
+
+/// Adds keys to the resource's `Metadata`: `metadata` and `suppress` both write there,
+/// in either order, and never the same keys (`metadata` may not set the tools' keys).
+fn merge_metadata(res: &mut CfnResource, add: serde_json::Map<String, Json>) {
+    if let Json::Object(into) =
+        res.metadata.get_or_insert_with(|| Json::Object(Default::default()))
+    {
+        into.extend(add);
+    }
+}
+
+/// Which tool a suppressed check id belongs to.
+enum Tool {
+    Checkov,
+    CfnLint,
+}
+
+/// `CKV_AWS_18`, `CKV2_AWS_5`: checkov; `W3005`, `I3011`: cfn-lint; `E3012`: a cfn-lint
+/// error, which is never suppressed (the template would be wrong).
+fn tool_of(id: &str) -> Result<Tool, &'static str> {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if let Some(rest) = id.strip_prefix("CKV_").or_else(|| id.strip_prefix("CKV2_")) {
+        return match rest.rsplit_once('_') {
+            Some((framework, n))
+                if digits(n)
+                    && !framework.is_empty()
+                    && framework.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) =>
+            {
+                Ok(Tool::Checkov)
+            }
+            _ => Err("checkov ids look like `CKV_AWS_18` or `CKV2_AWS_5`"),
+        };
+    }
+    match id.as_bytes().first() {
+        Some(b'W' | b'I') if id.len() == 5 && digits(&id[1..]) => Ok(Tool::CfnLint),
+        Some(b'E') if id.len() == 5 && digits(&id[1..]) => Err(
+            "cfn-lint errors mean the template is wrong, and cannot be suppressed: fix the resource",
+        ),
+        _ => Err("name a checkov check (`CKV_AWS_18`) or a cfn-lint warning (`W3005`)"),
+    }
+}
+
+/// `suppress = { CKV_AWS_18 = "reason", W3005 = "reason" }`: the checks a scanner must
+/// not report for this resource, each with the reason, written where each tool reads
+/// them (`Metadata.checkov.skip`, `Metadata.cfn-lint.config.ignore_checks`).
+fn suppressions(
+    value: Value,
+    written: &ast::Expr,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<serde_json::Map<String, Json>> {
+    let span = written.span;
+    // Each check's own key and reason, when written as a record literal.
+    let at = |id: &str, reason: bool| match &written.kind {
+        ast::ExprKind::Record(entries) => entries
+            .iter()
+            .find(|e| e.key.node == id)
+            .map_or(span, |e| if reason { e.value.span } else { e.key.span }),
+        _ => span,
+    };
+    let Value::Record(entries) = value else {
+        if !matches!(value, Value::Error) {
+            diags.push(
+                Diagnostic::error(
+                    Code::BadSuppression,
+                    span,
+                    format!("`suppress` takes a record of checks and reasons, found {}", value.describe()),
+                )
+                .with_label("expected `{ CHECK_ID = \"reason\" }`")
+                .with_help("for example `suppress = { CKV_AWS_18 = \"access logs of this bucket would log themselves\" }`"),
+            );
+        }
+        return None;
+    };
+    let mut checkov = Vec::new();
+    let mut cfn_lint = Vec::new();
+    for (id, reason) in entries {
+        let tool = match tool_of(&id) {
+            Ok(tool) => tool,
+            Err(help) => {
+                diags.push(
+                    Diagnostic::error(
+                        Code::BadSuppression,
+                        at(&id, false),
+                        format!("`{id}` is not a check that can be suppressed"),
+                    )
+                    .with_label("unknown check id")
+                    .with_help(help),
+                );
+                continue;
+            }
+        };
+        let reason = match reason {
+            Value::Str(s) if !s.trim().is_empty() => s.trim().to_string(),
+            Value::Error => continue,
+            other => {
+                let found = match &other {
+                    Value::Str(_) => "an empty string".to_string(),
+                    Value::Deploy(_) | Value::Secret(_) => "a deploy-time value".to_string(),
+                    v => v.describe(),
+                };
+                diags.push(
+                    Diagnostic::error(
+                        Code::BadSuppression,
+                        at(&id, true),
+                        format!("the suppression of `{id}` needs a reason, found {found}"),
+                    )
+                    .with_label("reason missing")
+                    .with_help(format!(
+                        "say why the check does not apply here: `{id} = \"...\"`; reviewers and the scanner's report show it"
+                    )),
+                );
+                continue;
+            }
+        };
+        match tool {
+            Tool::Checkov => checkov.push(serde_json::json!({ "id": id, "comment": reason })),
+            Tool::CfnLint => cfn_lint.push(Json::String(id)),
+        }
+    }
+    let mut out = serde_json::Map::new();
+    if !checkov.is_empty() {
+        out.insert("checkov".into(), serde_json::json!({ "skip": checkov }));
+    }
+    if !cfn_lint.is_empty() {
+        out.insert("cfn-lint".into(), serde_json::json!({ "config": { "ignore_checks": cfn_lint } }));
+    }
+    Some(out)
 }
 
 /// The policies CloudFormation defines, and the resource types each applies to.

@@ -174,6 +174,10 @@ fn artifact_store(
             "Type": "AWS::S3::Bucket",
             "DeletionPolicy": "Retain",
             "UpdateReplacePolicy": "Retain",
+            "Metadata": { "checkov": checkov_skip(&[(
+                "CKV_AWS_18",
+                "Artifact store of one pipeline: versioned (a deleted or overwritten artifact stays recoverable for 30 days) and encrypted with the pipeline's own KMS key. Server access logs would need another bucket per store; for an audit trail of object access, turn on CloudTrail S3 data events for the account",
+            )]) },
             "Properties": {
                 "BucketName": names.bucket(region),
                 "BucketEncryption": { "ServerSideEncryptionConfiguration": [{
@@ -964,6 +968,15 @@ pub fn bootstrap_template(
     ))
 }
 
+/// Permissions a type's handlers need that its schema's `handlerPermissions` leave
+/// out. Secrets Manager calls KMS with its caller's credentials: creating a secret
+/// under a customer managed key (std.secrets does) takes GenerateDataKey and Decrypt
+/// on that key.
+const SCHEMA_OMITS: &[(&str, &[&str])] = &[(
+    "AWS::SecretsManager::Secret",
+    &["kms:Decrypt", "kms:GenerateDataKey"],
+)];
+
 /// The handler permissions of every resource type deployed to `b`, as managed
 /// policies added to `resources`; their `Ref`s, or `None` after reporting a type
 /// whose permissions are not known.
@@ -987,6 +1000,9 @@ fn derived_policies(
     let mut actions: Vec<&'static str> = Vec::new();
     let mut ok = true;
     for t in &types {
+        if let Some((_, extra)) = SCHEMA_OMITS.iter().find(|(ty, _)| ty == t) {
+            actions.extend(extra.iter().copied());
+        }
         match handler_permissions(t) {
             Some(perms) => actions.extend(perms),
             // Kept by CloudFormation itself: nothing to call.
@@ -1041,11 +1057,16 @@ fn derived_policies(
     let mut managed = Vec::new();
     for (k, document) in documents.enumerate() {
         let id = format!("CfnExecPolicy{}", k + 1);
+        let mut metadata = json!({ "sleuthc": { "handler_permissions_of": types } });
+        // The IAM part names the app's own roles and policies; the others act on "*".
+        if k < chunks.len() {
+            metadata["checkov"] = checkov_skip(&EXEC_POLICY_SKIPS);
+        }
         resources.insert(
             id.clone(),
             json!({
                 "Type": "AWS::IAM::ManagedPolicy",
-                "Metadata": { "sleuthc": { "handler_permissions_of": types } },
+                "Metadata": metadata,
                 "Properties": {
                     "Description": format!("What CloudFormation needs to manage the resource types {app} deploys here (part {} of {policies})", k + 1),
                     "PolicyDocument": { "Version": "2012-10-17", "Statement": document },
@@ -1055,6 +1076,25 @@ fn derived_policies(
         managed.push(json!({ "Ref": id }));
     }
     Some(managed)
+}
+
+/// checkov's broad-IAM checks, which every CloudFormation execution role fails by design.
+const EXEC_POLICY_REASON: &str = "CloudFormation execution role: the handler permissions that the resource providers of the types deployed here require (from their schemas). Its IAM actions are scoped to the app's own roles and policies; these other actions apply to every resource of their service in the account, as with CDK's default execution role (AdministratorAccess), yet limited to the types deployed. The role trusts only CloudFormation, and the pipeline's deploy role may pass it only to the app's stacks";
+const EXEC_POLICY_SKIPS: [(&str, &str); 4] = [
+    ("CKV_AWS_108", EXEC_POLICY_REASON),
+    ("CKV_AWS_109", EXEC_POLICY_REASON),
+    ("CKV_AWS_110", EXEC_POLICY_REASON),
+    ("CKV_AWS_111", EXEC_POLICY_REASON),
+];
+
+/// `Metadata.checkov` suppressing checkov checks, each with its reason (what
+/// `suppress = { ... }` writes for `.sleuth` resources).
+fn checkov_skip(checks: &[(&str, &str)]) -> Json {
+    let skip: Vec<Json> = checks
+        .iter()
+        .map(|(id, reason)| json!({ "id": id, "comment": reason }))
+        .collect();
+    json!({ "skip": skip })
 }
 
 /// The resource types an IAM action is scoped to, when it can be scoped to the app's

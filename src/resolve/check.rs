@@ -26,6 +26,7 @@ pub const RESOURCE_OPTIONS: &[&str] = &[
     "update_policy",
     "creation_policy",
     "metadata",
+    "suppress",
 ];
 /// Names every stack and component body can use.
 pub const GLOBALS: &[&str] = &["app", "env", "region", "aws", "default_tags"];
