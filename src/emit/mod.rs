@@ -17,9 +17,148 @@ pub struct OutputFile {
     pub contents: String,
 }
 
-/// Pretty JSON with a trailing newline.
+/// Pretty JSON (2-space indent, as `serde_json::to_string_pretty` writes it) with a
+/// trailing newline.
 pub fn to_json<T: Serialize>(value: &T) -> String {
-    let mut s = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".to_string());
-    s.push('\n');
-    s
+    // Most files are a few KiB to a few dozen: start big enough to grow rarely.
+    let mut out = Vec::with_capacity(16 * 1024);
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, Pretty::default());
+    if value.serialize(&mut ser).is_err() {
+        return "null\n".to_string();
+    }
+    out.push(b'\n');
+    // serde_json writes only valid UTF-8.
+    String::from_utf8(out).unwrap_or_else(|_| "null\n".to_string())
+}
+
+/// serde_json's `PrettyFormatter` with a 2-space indent, byte for byte, but writing
+/// each line break and its indentation in one piece instead of one write per level
+/// (templates nest a dozen levels deep; this is most of pretty-printing's cost).
+#[derive(Default)]
+struct Pretty {
+    depth: usize,
+    has_value: bool,
+}
+
+/// A line break followed by enough indentation for 64 levels.
+const BREAK: [u8; 129] = {
+    let mut b = [b' '; 129];
+    b[0] = b'\n';
+    b
+};
+
+impl Pretty {
+    fn line<W: ?Sized + std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
+        let width = 1 + 2 * self.depth;
+        if width <= BREAK.len() {
+            return w.write_all(&BREAK[..width]);
+        }
+        w.write_all(b"\n")?;
+        for _ in 0..self.depth {
+            w.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+
+    fn open<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        bracket: &[u8],
+    ) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        bracket: &[u8],
+    ) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.line(w)?;
+        }
+        w.write_all(bracket)
+    }
+
+    /// Before an array item or an object key.
+    fn item<W: ?Sized + std::io::Write>(&self, w: &mut W, first: bool) -> std::io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        self.line(w)
+    }
+}
+
+impl serde_json::ser::Formatter for Pretty {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"[")
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(w, first)
+    }
+
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"{")
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(w, first)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pretty_is_serde_json_pretty_byte_for_byte() {
+        let mut deep = serde_json::json!("leaf");
+        for i in 0..70 {
+            deep = serde_json::json!({ "k": [deep, i, [], {}], "e": {} });
+        }
+        let samples = [
+            serde_json::json!(null),
+            serde_json::json!([]),
+            serde_json::json!({}),
+            serde_json::json!({ "a": [1, 2, { "b": "c\n\"d" }], "e": { "f": [] }, "g": {} }),
+            deep,
+        ];
+        for v in samples {
+            let want = serde_json::to_string_pretty(&v).expect("serialises") + "\n";
+            assert_eq!(to_json(&v), want);
+        }
+    }
 }

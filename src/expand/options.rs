@@ -172,8 +172,9 @@ pub(super) fn option(
 /// Adds keys to the resource's `Metadata`: `metadata` and `suppress` both write there,
 /// in either order, and never the same keys (`metadata` may not set the tools' keys).
 fn merge_metadata(res: &mut CfnResource, add: serde_json::Map<String, Json>) {
-    if let Json::Object(into) =
-        res.metadata.get_or_insert_with(|| Json::Object(Default::default()))
+    if let Json::Object(into) = res
+        .metadata
+        .get_or_insert_with(|| Json::Object(Default::default()))
     {
         into.extend(add);
     }
@@ -194,7 +195,9 @@ fn tool_of(id: &str) -> Result<Tool, &'static str> {
             Some((framework, n))
                 if digits(n)
                     && !framework.is_empty()
-                    && framework.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) =>
+                    && framework
+                        .bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) =>
             {
                 Ok(Tool::Checkov)
             }
@@ -292,7 +295,10 @@ fn suppressions(
         out.insert("checkov".into(), serde_json::json!({ "skip": checkov }));
     }
     if !cfn_lint.is_empty() {
-        out.insert("cfn-lint".into(), serde_json::json!({ "config": { "ignore_checks": cfn_lint } }));
+        out.insert(
+            "cfn-lint".into(),
+            serde_json::json!({ "config": { "ignore_checks": cfn_lint } }),
+        );
     }
     Some(out)
 }

@@ -48,15 +48,20 @@ pub struct Rebuild<'a> {
 /// The CodeBuild variable that holds the digest of the deployed declaration.
 pub const DIGEST_VARIABLE: &str = "SLEUTH_PIPELINE_DIGEST";
 
-/// `sha256:<hex>` of `contents`: for a pipeline, its declaration followed by the
-/// path and text of each support and bootstrap template it needs.
-pub fn digest(contents: &str) -> String {
+/// `sha256:<hex>` of the concatenation of `parts` (without concatenating them): for a
+/// pipeline, its declaration followed by the path and text of each support and
+/// bootstrap template it needs.
+pub fn digest(parts: &[&str]) -> String {
     use sha2::{Digest, Sha256};
-    let hash = Sha256::digest(contents.as_bytes());
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part.as_bytes());
+    }
     let mut out = String::with_capacity(7 + 64);
     out.push_str("sha256:");
-    for b in hash {
-        out.push_str(&format!("{b:02x}"));
+    for b in hasher.finalize() {
+        out.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
+        out.push(char::from_digit(u32::from(b & 15), 16).unwrap_or('0'));
     }
     out
 }
@@ -165,7 +170,7 @@ pub fn emit(
 
     // The bootstrap templates as a build without `--ci` writes them: what the
     // pipeline's own build step compares (below), whatever this build's options.
-    let plain_bootstrap: Vec<OutputFile> = if rebuild.github_actions {
+    let plain_owned: Vec<OutputFile> = if rebuild.github_actions {
         let mut scratch = Diagnostics::default();
         bootstrap_targets(&built, ex, false)
             .iter()
@@ -184,7 +189,12 @@ pub fn emit(
             })
             .collect()
     } else {
-        bootstrap_files.clone()
+        Vec::new()
+    };
+    let plain_bootstrap: &[OutputFile] = if rebuild.github_actions {
+        &plain_owned
+    } else {
+        &bootstrap_files
     };
 
     for (decl, names, def) in &built {
@@ -213,15 +223,13 @@ pub fn emit(
                 .map(|a| templates::shell_quote(a))
                 .collect::<Vec<_>>();
             build.extend(["--ci".into(), "github-actions".into()]);
-            let mut bootstrap_text = String::new();
+            let mut bootstrap_parts: Vec<&str> = Vec::new();
             for f in bootstrap_files.iter().filter(|f| {
                 decl.targets().any(|t| {
                     f.path == format!("bootstrap/{}-{}.template.json", t.account, t.region)
                 })
             }) {
-                bootstrap_text.push_str(&f.path);
-                bootstrap_text.push('\n');
-                bootstrap_text.push_str(&f.contents);
+                bootstrap_parts.extend([f.path.as_str(), "\n", f.contents.as_str()]);
             }
             let workflow = github::workflow(
                 def,
@@ -229,7 +237,7 @@ pub fn emit(
                 names,
                 ex,
                 &build.join(" "),
-                &digest(&bootstrap_text),
+                &digest(&bootstrap_parts),
             );
             out.files.push(OutputFile {
                 path: format!("ci/github-actions/{}.yml", def.name),
@@ -265,7 +273,7 @@ pub fn emit(
         // declaration, its support templates, and the bootstrap templates of the
         // accounts and regions it deploys to (a new resource type changes what the
         // execution role may do).
-        let mut setup_text = declaration.clone();
+        let mut setup_parts: Vec<&str> = vec![&declaration];
         for f in support_files
             .iter()
             .chain(plain_bootstrap.iter().filter(|f| {
@@ -274,11 +282,9 @@ pub fn emit(
                 })
             }))
         {
-            setup_text.push_str(&f.path);
-            setup_text.push('\n');
-            setup_text.push_str(&f.contents);
+            setup_parts.extend([f.path.as_str(), "\n", f.contents.as_str()]);
         }
-        let digest = digest(&setup_text);
+        let digest = digest(&setup_parts);
         if let Some((_, want)) = rebuild.expect.iter().find(|(n, _)| *n == def.name) {
             if *want != digest {
                 diags.push(

@@ -1291,6 +1291,8 @@ fn dynamic_reads(stacks: &[&StackInstance], region: &str) -> Vec<Json> {
         region: &str,
     ) {
         match j {
+            // Most strings hold neither form: one byte scan each tells.
+            Json::String(s) if !s.starts_with("resolve:") && !s.contains('{') => {}
             Json::String(s) => {
                 // EC2 resolves `resolve:ssm:<name>` image ids with the caller's rights.
                 if let Some(name) = s.strip_prefix("resolve:ssm:") {
