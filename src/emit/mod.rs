@@ -20,8 +20,10 @@ pub struct OutputFile {
 /// Pretty JSON (2-space indent, as `serde_json::to_string_pretty` writes it) with a
 /// trailing newline.
 pub fn to_json<T: Serialize>(value: &T) -> String {
-    // Most files are a few KiB to a few dozen: start big enough to grow rarely.
-    let mut out = Vec::with_capacity(16 * 1024);
+    // Most files are a few KiB to a few dozen: start big enough to grow rarely, and
+    // small enough that a program of a thousand small templates (each kept until all
+    // are written) wastes little.
+    let mut out = Vec::with_capacity(8 * 1024);
     let mut ser = serde_json::Serializer::with_formatter(&mut out, Pretty::default());
     if value.serialize(&mut ser).is_err() {
         return "null\n".to_string();
