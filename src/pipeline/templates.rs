@@ -176,7 +176,7 @@ fn artifact_store(
             "UpdateReplacePolicy": "Retain",
             "Metadata": { "checkov": checkov_skip(&[(
                 "CKV_AWS_18",
-                "Artifact store of one pipeline: versioned (a deleted or overwritten artifact stays recoverable for 30 days) and encrypted with the pipeline's own KMS key. Server access logs would need another bucket per store; for an audit trail of object access, turn on CloudTrail S3 data events for the account",
+                "Artifact store of one pipeline: only the pipeline's own two roles may write or delete objects (bucket policy), it is versioned (an overwritten artifact stays recoverable for 30 days) and encrypted with the pipeline's own KMS key. Server access logs would need another bucket per store; for an audit trail of reads, turn on CloudTrail S3 data events for the account",
             )]) },
             "Properties": {
                 "BucketName": names.bucket(region),
@@ -217,6 +217,22 @@ fn artifact_store(
         ],
         "Condition": { "Bool": { "aws:SecureTransport": "false" } },
     })];
+    // Artifacts are written by CodePipeline (the pipeline role: sources, and copies to
+    // other regions' stores) and by the build (its project's role), and by no one
+    // else: not the deploy roles, not the account's other roles, whatever their IAM
+    // policies allow. (Emptying a retained bucket takes removing this policy first.)
+    let writers: Vec<Json> = [names.pipeline_role(), names.synth_role()]
+        .iter()
+        .map(|r| sub(&names.role_arn(&names.account, r), region))
+        .collect();
+    statements.push(json!({
+        "Sid": "OnlyThePipelineWritesArtifacts",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+        "Resource": { "Fn::Sub": "${ArtifactBucket.Arn}/*" },
+        "Condition": { "ArnNotEquals": { "aws:PrincipalArn": writers } },
+    }));
     if !readers.is_empty() {
         statements.push(json!({
             "Sid": "DeployRolesReadArtifacts",
