@@ -36,10 +36,16 @@ impl Expander<'_> {
             }
             ExprKind::Name(n) => self.name(f, b, n, e.span),
             ExprKind::Field(base, field) => {
-                // `env.x` is read directly instead of building the whole `env` record.
+                // `env.x` and `aws.x` are read directly instead of building the whole
+                // record (an unknown field still goes the long way, for its diagnostic).
                 if let (ExprKind::Name(n), Some(env)) = (&base.kind, f.env) {
-                    if n == "env" && b.lookup(n).is_none() {
+                    if n == "env" && self.builtin(b, n) {
                         if let Some(v) = env.field(&field.node) {
+                            return v;
+                        }
+                    }
+                    if n == "aws" && self.app.is_some() && self.builtin(b, n) {
+                        if let Some(v) = super::aws_field(env, &f.region, &field.node, base.span) {
                             return v;
                         }
                     }
@@ -184,6 +190,16 @@ impl Expander<'_> {
         }
         self.error(b, d);
         Value::Error
+    }
+
+    /// Does `n` name the built-in of that name here, not a binding, component, stack
+    /// or param (the order `name` looks them up in)?
+    fn builtin(&self, b: &Body, n: &str) -> bool {
+        let stack = b.in_stack && self.checked.stacks.contains_key(n);
+        b.lookup(n).is_none()
+            && !self.checked.scopes[b.module].contains_key(n)
+            && !stack
+            && !self.params.contains_key(n)
     }
 
     pub(super) fn name(&mut self, f: &mut Frame, b: &mut Body, n: &str, span: Span) -> Value {

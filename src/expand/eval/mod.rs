@@ -558,8 +558,29 @@ fn args_expr<'e>(args: &'e [ast::Arg], name: &str) -> Option<&'e Expr> {
         .map(|a| &a.value)
 }
 
+/// The fields of `aws`, in order.
+const AWS_FIELDS: [&str; 6] = [
+    "account_id",
+    "region",
+    "partition",
+    "url_suffix",
+    "stack_name",
+    "stack_id",
+];
+
 /// `aws`: pseudo parameters, resolved at compile time where the target is known.
 fn aws_value(env: &EnvInfo, region: &str, span: Span) -> Value {
+    Value::Record(
+        AWS_FIELDS
+            .iter()
+            .filter_map(|n| Some((n.to_string(), aws_field(env, region, n, span)?)))
+            .collect(),
+    )
+}
+
+/// One field of `aws` (what `aws.region` reads without building the whole record);
+/// `None` for a name `aws` does not have.
+pub(super) fn aws_field(env: &EnvInfo, region: &str, name: &str, span: Span) -> Option<Value> {
     let deploy = |json: Json, what: &str| {
         Value::Deploy(Deploy {
             json,
@@ -569,23 +590,20 @@ fn aws_value(env: &EnvInfo, region: &str, span: Span) -> Value {
         })
     };
     let partition = regions::partition(region);
-    let suffix = if partition == "aws-cn" {
-        "amazonaws.com.cn"
-    } else {
-        "amazonaws.com"
-    };
-    Value::Record(Map::from_iter([
-        ("account_id".to_string(), Value::Str(env.account.clone())),
-        ("region".to_string(), Value::Str(region.to_string())),
-        ("partition".to_string(), Value::Str(partition.to_string())),
-        ("url_suffix".to_string(), Value::Str(suffix.to_string())),
-        (
-            "stack_name".to_string(),
-            deploy(json!({"Ref": "AWS::StackName"}), "`aws.stack_name`"),
+    Some(match name {
+        "account_id" => Value::Str(env.account.clone()),
+        "region" => Value::Str(region.to_string()),
+        "partition" => Value::Str(partition.to_string()),
+        "url_suffix" => Value::Str(
+            if partition == "aws-cn" {
+                "amazonaws.com.cn"
+            } else {
+                "amazonaws.com"
+            }
+            .to_string(),
         ),
-        (
-            "stack_id".to_string(),
-            deploy(json!({"Ref": "AWS::StackId"}), "`aws.stack_id`"),
-        ),
-    ]))
+        "stack_name" => deploy(json!({"Ref": "AWS::StackName"}), "`aws.stack_name`"),
+        "stack_id" => deploy(json!({"Ref": "AWS::StackId"}), "`aws.stack_id`"),
+        _ => return None,
+    })
 }
