@@ -395,3 +395,30 @@ fn readme_tour_compiles() {
     assert!(c.diagnostics.is_empty(), "{}", common::render(&c));
     assert!(c.files.is_some_and(|f| f.len() > 3));
 }
+
+/// `suppress` writes each check where its scanner reads it (checkov's with the reason,
+/// cfn-lint's by id), next to the resource's own `metadata`.
+#[test]
+fn suppressions_land_in_resource_metadata() {
+    let rel = "tests/ui/schema/suppress.sleuth";
+    let c = common::compile_file(rel, Mode::Build);
+    assert!(c.diagnostics.is_empty(), "{}", common::render(&c));
+    let files = c.files.expect("a clean build has files");
+    let template = files
+        .iter()
+        .find(|f| f.path == "dev/us-east-1/main.template.json")
+        .expect("the stack's template");
+    let template: serde_json::Value =
+        serde_json::from_str(&template.contents).expect("the template is JSON");
+    assert_eq!(
+        template["Resources"]["Bucket"]["Metadata"],
+        serde_json::json!({
+            "Owner": "platform",
+            "checkov": { "skip": [
+                { "id": "CKV_AWS_18", "comment": "Receives the access logs of other buckets; logging it would log itself" },
+                { "id": "CKV2_AWS_62", "comment": "Nothing consumes event notifications of dev's log bucket" },
+            ]},
+            "cfn-lint": { "config": { "ignore_checks": ["W3045"] } },
+        })
+    );
+}

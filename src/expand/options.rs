@@ -244,7 +244,7 @@ fn suppressions(
         }
         return None;
     };
-    let mut checkov = Vec::new();
+    let mut checkov: Vec<(String, String)> = Vec::new();
     let mut cfn_lint = Vec::new();
     for (id, reason) in entries {
         let tool = match tool_of(&id) {
@@ -286,13 +286,16 @@ fn suppressions(
             }
         };
         match tool {
-            Tool::Checkov => checkov.push(serde_json::json!({ "id": id, "comment": reason })),
+            Tool::Checkov => checkov.push((id, reason)),
             Tool::CfnLint => cfn_lint.push(Json::String(id)),
         }
     }
     let mut out = serde_json::Map::new();
     if !checkov.is_empty() {
-        out.insert("checkov".into(), serde_json::json!({ "skip": checkov }));
+        out.insert(
+            "checkov".into(),
+            crate::emit::checkov_skip(checkov.iter().map(|(id, r)| (id.as_str(), r.as_str()))),
+        );
     }
     if !cfn_lint.is_empty() {
         out.insert(

@@ -170,7 +170,7 @@ pub fn emit(
 
     // The bootstrap templates as a build without `--ci` writes them: what the
     // pipeline's own build step compares (below), whatever this build's options.
-    let plain_owned: Vec<OutputFile> = if rebuild.github_actions {
+    let plain_owned: Option<Vec<OutputFile>> = rebuild.github_actions.then(|| {
         let mut scratch = Diagnostics::default();
         bootstrap_targets(&built, ex, false)
             .iter()
@@ -188,14 +188,8 @@ pub fn emit(
                 })
             })
             .collect()
-    } else {
-        Vec::new()
-    };
-    let plain_bootstrap: &[OutputFile] = if rebuild.github_actions {
-        &plain_owned
-    } else {
-        &bootstrap_files
-    };
+    });
+    let plain_bootstrap: &[OutputFile] = plain_owned.as_deref().unwrap_or(&bootstrap_files);
 
     for (decl, names, def) in &built {
         let path = def.build.path.clone().unwrap_or_else(|| {

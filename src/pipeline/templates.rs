@@ -18,6 +18,7 @@ use serde_json::{json, Map as JsonMap, Value as Json};
 
 use crate::codes::Code;
 use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::emit::checkov_skip;
 use crate::expand::{ExecutionPolicy, Expanded, PipelineDef, SourceDef, StackInstance};
 use crate::schema::handler_permissions;
 use crate::span::Span;
@@ -174,7 +175,7 @@ fn artifact_store(
             "Type": "AWS::S3::Bucket",
             "DeletionPolicy": "Retain",
             "UpdateReplacePolicy": "Retain",
-            "Metadata": { "checkov": checkov_skip(&[(
+            "Metadata": { "checkov": checkov_skip([(
                 "CKV_AWS_18",
                 "Artifact store of one pipeline: only the pipeline's own two roles may write or delete objects (bucket policy), it is versioned (an overwritten artifact stays recoverable for 30 days) and encrypted with the pipeline's own KMS key. Server access logs would need another bucket per store; for an audit trail of reads, turn on CloudTrail S3 data events for the account",
             )]) },
@@ -1074,7 +1075,7 @@ fn derived_policies(
         let mut metadata = json!({ "sleuthc": { "handler_permissions_of": types } });
         // The IAM part names the app's own roles and policies; the others act on "*".
         if k < chunks.len() {
-            metadata["checkov"] = checkov_skip(&EXEC_POLICY_SKIPS);
+            metadata["checkov"] = checkov_skip(EXEC_POLICY_SKIPS);
         }
         resources.insert(
             id.clone(),
@@ -1100,16 +1101,6 @@ const EXEC_POLICY_SKIPS: [(&str, &str); 4] = [
     ("CKV_AWS_110", EXEC_POLICY_REASON),
     ("CKV_AWS_111", EXEC_POLICY_REASON),
 ];
-
-/// `Metadata.checkov` suppressing checkov checks, each with its reason (what
-/// `suppress = { ... }` writes for `.sleuth` resources).
-fn checkov_skip(checks: &[(&str, &str)]) -> Json {
-    let skip: Vec<Json> = checks
-        .iter()
-        .map(|(id, reason)| json!({ "id": id, "comment": reason }))
-        .collect();
-    json!({ "skip": skip })
-}
 
 /// The resource types an IAM action is scoped to, when it can be scoped to the app's
 /// own roles, instance profiles and policies.
