@@ -54,7 +54,7 @@ impl Index {
     /// `Name<TAB>json` are skipped; of duplicated names the first is kept.
     pub(super) fn scan(text: &'static str) -> Index {
         let mut lines = Vec::new();
-        for line in super::lines::type_lines(text).filter_map(|(_, line)| line) {
+        for line in super::lines::keyed_lines(text, 1).filter_map(|(_, line)| line) {
             let (Ok(start), Ok(end)) = (u32::try_from(line.start), u32::try_from(line.end)) else {
                 break; // beyond 4 GiB: not a schema file
             };

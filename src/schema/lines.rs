@@ -1,5 +1,6 @@
-//! Splitting a `cfn.schemas` text into its type lines; shared by the run-time index
-//! and `build.rs` (which includes this file), so both read the format the same way.
+//! Splitting a `key<TAB>rest` text (`cfn.schemas`, the permission tables) into its
+//! lines; shared by the run-time index and `build.rs` (which includes this file), so
+//! both read the format the same way.
 
 /// A type line: its name and the byte range of its JSON in the whole text.
 pub struct TypeLine<'t> {
@@ -8,9 +9,13 @@ pub struct TypeLine<'t> {
     pub end: usize,
 }
 
-/// Every non-empty line after the header, with its 1-based line number: `Some` for a
-/// well-formed `Name<TAB>json` line, `None` for one without a tab or a name.
-pub fn type_lines(text: &str) -> impl Iterator<Item = (usize, Option<TypeLine<'_>>)> {
+/// Every non-empty line after the first `header` lines, with its 1-based line number:
+/// `Some` for a well-formed `key<TAB>rest` line (the range is `rest`'s), `None` for one
+/// without a tab or a key.
+pub fn keyed_lines(
+    text: &str,
+    header: usize,
+) -> impl Iterator<Item = (usize, Option<TypeLine<'_>>)> {
     let mut at = 0;
     text.split_inclusive('\n')
         .enumerate()
@@ -18,7 +23,7 @@ pub fn type_lines(text: &str) -> impl Iterator<Item = (usize, Option<TypeLine<'_
             let start = at;
             at += line.len();
             let body = line.trim_end_matches(['\n', '\r']);
-            if i == 0 || body.is_empty() {
+            if i < header || body.is_empty() {
                 return None; // the header, or a blank line
             }
             let parsed = body

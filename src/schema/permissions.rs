@@ -3,42 +3,48 @@
 //! (`schema/handler-permissions.tsv`, generated with `cfn.schemas`). A pipeline's
 //! CloudFormation execution role is derived from them.
 
-use std::sync::OnceLock;
-
 const EMBEDDED: &str = include_str!("../../schema/handler-permissions.tsv");
 const IAM_RESOURCES: &str = include_str!("../../schema/iam-resources.tsv");
+
+/// A sorted `key<TAB>rest` table and its build-time index (`build.rs`): each key with
+/// the byte range of its `rest`.
+struct Table {
+    text: &'static str,
+    index: &'static [(&'static str, u32, u32)],
+}
+
+const HANDLERS: Table = Table {
+    text: EMBEDDED,
+    index: include!(concat!(env!("OUT_DIR"), "/handler_permissions_index.rs")),
+};
+
+const IAM: Table = Table {
+    text: IAM_RESOURCES,
+    index: include!(concat!(env!("OUT_DIR"), "/iam_resources_index.rs")),
+};
+
+impl Table {
+    fn lookup(&self, key: &str) -> Option<&'static str> {
+        let i = self.index.binary_search_by_key(&key, |(k, _, _)| k).ok()?;
+        let (_, start, end) = self.index[i];
+        self.text.get(start as usize..end as usize)
+    }
+}
 
 /// The resource types an IAM action (`iam:CreateRole`) can be scoped to (`role`),
 /// from `schema/iam-resources.tsv`; empty when it takes no resource ARN, `None` for
 /// an action that is not known.
 pub fn iam_resource_types(action: &str) -> Option<Vec<&'static str>> {
-    static INDEX: OnceLock<Vec<(&str, &str)>> = OnceLock::new();
-    let index = INDEX.get_or_init(|| index(IAM_RESOURCES));
-    let rest = lookup(index, &action.to_ascii_lowercase())?;
+    let rest = IAM.lookup(&action.to_ascii_lowercase())?;
     Some(rest.split(',').filter(|t| !t.is_empty()).collect())
 }
 
 /// The handler permissions of `type_name`, or `None` when its schema lists no handlers
 /// (or the type is unknown).
 pub fn handler_permissions(type_name: &str) -> Option<impl Iterator<Item = &'static str>> {
-    static INDEX: OnceLock<Vec<(&str, &str)>> = OnceLock::new();
-    let index = INDEX.get_or_init(|| index(EMBEDDED));
-    lookup(index, type_name).map(|rest| rest.split(' ').filter(|a| !a.is_empty()))
-}
-
-/// `key<TAB>rest` lines, sorted by key for binary search (the files are generated
-/// sorted; sorting again costs little and keeps a hand-edited file working).
-fn index(text: &str) -> Vec<(&str, &str)> {
-    let mut lines: Vec<(&str, &str)> = text.lines().filter_map(|l| l.split_once('\t')).collect();
-    lines.sort_unstable_by_key(|(k, _)| *k);
-    lines
-}
-
-fn lookup<'t>(index: &[(&'t str, &'t str)], key: &str) -> Option<&'t str> {
-    index
-        .binary_search_by_key(&key, |(k, _)| k)
-        .ok()
-        .map(|i| index[i].1)
+    HANDLERS
+        .lookup(type_name)
+        .map(|rest| rest.split(' ').filter(|a| !a.is_empty()))
 }
 
 #[cfg(test)]
@@ -46,13 +52,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn finds_whole_type_names_only() {
-        let text = "AWS::A::BC\ty:Three\nAWS::A::B\tx:One x:Two\nnot a line\n";
-        let index = index(text);
-        assert_eq!(lookup(&index, "AWS::A::B"), Some("x:One x:Two"));
-        assert_eq!(lookup(&index, "AWS::A::BC"), Some("y:Three"));
-        assert_eq!(lookup(&index, "A::B"), None);
-        assert_eq!(lookup(&index, "AWS::A"), None);
+    fn the_build_time_indexes_agree_with_a_scan() {
+        for table in [&HANDLERS, &IAM] {
+            let scanned: Vec<_> = crate::schema::lines::keyed_lines(table.text, 0)
+                .map(|(n, line)| line.unwrap_or_else(|| panic!("line {n} is not key<TAB>rest")))
+                .collect();
+            assert_eq!(scanned.len(), table.index.len());
+            for line in scanned {
+                assert_eq!(
+                    table.lookup(line.name),
+                    Some(&table.text[line.start..line.end])
+                );
+            }
+        }
+        assert_eq!(HANDLERS.lookup("AWS::EC2"), None, "whole keys only");
+        assert_eq!(HANDLERS.lookup("AWS::EC2::VPCX"), None);
     }
 
     #[test]
