@@ -461,9 +461,24 @@ fn report(c: &Compilation, input: &Input) {
     };
 }
 
+/// What a previous build left in the output directory, relative to it: every file
+/// (each one sleuthc wrote) and every directory, parents before their children.
+#[derive(Default)]
+struct Previous {
+    files: Vec<PathBuf>,
+    dirs: Vec<PathBuf>,
+}
+
+impl Previous {
+    fn is_empty(&self) -> bool {
+        self.files.is_empty() && self.dirs.is_empty()
+    }
+}
+
 /// The output directory is replaced wholesale, so it must be one sleuthc wrote (its
 /// `manifest.json` says so) or an empty one: `-o src` must never delete a user's files.
-fn check_replaceable(out: &Path) -> std::io::Result<()> {
+/// What is there, when it may be replaced.
+fn check_replaceable(out: &Path) -> std::io::Result<Previous> {
     let refuse = |why: &str| {
         Err(std::io::Error::other(format!(
             "refusing to replace it: {why}; choose another output directory with -o, or remove it"
@@ -474,14 +489,14 @@ fn check_replaceable(out: &Path) -> std::io::Result<()> {
     }
     let meta = match std::fs::symlink_metadata(out) {
         Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Previous::default()),
         Err(e) => return Err(e),
     };
     if !meta.is_dir() {
         return refuse("it exists and is not a directory");
     }
     if std::fs::read_dir(out)?.next().is_none() {
-        return Ok(());
+        return Ok(Previous::default());
     }
     let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap_or_default();
     let Some(manifest) = serde_json::from_str::<serde_json::Value>(&manifest)
@@ -502,7 +517,7 @@ fn check_replaceable(out: &Path) -> std::io::Result<()> {
         .into_iter()
         .flatten()
         .filter_map(|s| s["template"].as_str())
-        .map(|t| out.join(t))
+        .map(PathBuf::from)
         .collect();
     // Since manifest version 3: every file, pipelines and workflows included.
     ours.extend(
@@ -511,40 +526,61 @@ fn check_replaceable(out: &Path) -> std::io::Result<()> {
             .into_iter()
             .flatten()
             .filter_map(|f| f.as_str())
-            .map(|f| out.join(f)),
+            .map(PathBuf::from),
     );
-    ours.insert(out.join("manifest.json"));
-    if let Some(stranger) = first_file_not_in(out, &ours)? {
+    ours.insert(PathBuf::from("manifest.json"));
+    // Walked only now: a directory without a sleuthc manifest (`-o ~`) is not.
+    let mut previous = Previous::default();
+    walk(out, Path::new(""), &mut previous)?;
+    if let Some(stranger) = previous.files.iter().find(|f| !ours.contains(*f)) {
         return refuse(&format!(
             "it holds `{}`, which sleuthc did not write",
-            stranger.display()
+            out.join(stranger).display()
         ));
+    }
+    Ok(previous)
+}
+
+/// Adds what is below `dir` (at `rel` from the output directory) to `found`, without
+/// following symbolic links (a link is a file here, and removing it removes the link).
+fn walk(dir: &Path, rel: &Path, found: &mut Previous) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let rel = rel.join(entry.file_name());
+        // The directory entry's own type: no stat of each file.
+        if entry.file_type()?.is_dir() {
+            found.dirs.push(rel.clone());
+            walk(&entry.path(), &rel, found)?;
+        } else {
+            found.files.push(rel);
+        }
     }
     Ok(())
 }
 
-/// The first file below `dir` that is not in `known` (directories are walked).
-fn first_file_not_in(
-    dir: &Path,
-    known: &std::collections::BTreeSet<PathBuf>,
-) -> std::io::Result<Option<PathBuf>> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if std::fs::symlink_metadata(&path)?.is_dir() {
-            if let Some(found) = first_file_not_in(&path, known)? {
-                return Ok(Some(found));
-            }
-        } else if !known.contains(&path) {
-            return Ok(Some(path));
-        }
+/// Removes the previous output, moved to `old`: the files and directories the check
+/// found, children first; anything else there (something written since) is removed
+/// with the rest of the tree. Failing to remove it is not an error of the build.
+fn remove_previous(old: &Path, previous: &Previous) {
+    let removed = previous
+        .files
+        .iter()
+        .all(|f| std::fs::remove_file(old.join(f)).is_ok())
+        && previous
+            .dirs
+            .iter()
+            .rev()
+            .all(|d| std::fs::remove_dir(old.join(d)).is_ok())
+        && std::fs::remove_dir(old).is_ok();
+    if !removed {
+        let _ = std::fs::remove_dir_all(old);
     }
-    Ok(None)
 }
 
 /// Writes every file into a fresh sibling directory, then swaps it into place, so an
 /// error (or a crash) never leaves a half-written output directory.
 fn write_atomically(out: &Path, files: &[OutputFile]) -> std::io::Result<()> {
-    check_replaceable(out)?;
+    let previous = check_replaceable(out)?;
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -558,25 +594,31 @@ fn write_atomically(out: &Path, files: &[OutputFile]) -> std::io::Result<()> {
     let old = parent.join(format!(".{base}.old-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     let result = (|| {
-        // Each directory once (create_dir_all tries the full path before its parents).
-        let dirs: std::collections::BTreeSet<PathBuf> = files
+        std::fs::create_dir(&tmp)?;
+        // Every directory the files need, each once, parents first (sorted paths put
+        // `dev` before `dev/us-east-2`).
+        let dirs: std::collections::BTreeSet<&Path> = files
             .iter()
-            .filter_map(|f| tmp.join(&f.path).parent().map(Path::to_path_buf))
+            .flat_map(|f| Path::new(&f.path).ancestors().skip(1))
+            .filter(|d| !d.as_os_str().is_empty())
             .collect();
-        for dir in &dirs {
-            std::fs::create_dir_all(dir)?;
+        for dir in dirs {
+            std::fs::create_dir(tmp.join(dir))?;
         }
         for f in files {
             std::fs::write(tmp.join(&f.path), &f.contents)?;
         }
-        if out.exists() {
+        let replacing = !previous.is_empty() || out.exists();
+        if replacing {
             std::fs::rename(out, &old)?;
         }
         if let Err(e) = std::fs::rename(&tmp, out) {
             let _ = std::fs::rename(&old, out);
             return Err(e);
         }
-        let _ = std::fs::remove_dir_all(&old);
+        if replacing {
+            remove_previous(&old, &previous);
+        }
         Ok(())
     })();
     if result.is_err() {
