@@ -1345,7 +1345,12 @@ fn dynamic_reads(stacks: &[&StackInstance], region: &str) -> Vec<Json> {
                 .iter()
                 .for_each(|x| walk(x, ssm, secrets, outputs, region)),
             Json::Object(m) => {
-                if let Some(Json::Object(g)) = m.get("Fn::GetStackOutput") {
+                // An intrinsic is an object of one key: looked at in place, where
+                // `get` would hash the key of every object of every template.
+                let intrinsic = if m.len() == 1 { m.iter().next() } else { None };
+                if let Some((_, Json::Object(g))) =
+                    intrinsic.filter(|(k, _)| *k == "Fn::GetStackOutput")
+                {
                     if let Some(Json::String(name)) = g.get("StackName") {
                         let r = match g.get("Region") {
                             Some(Json::String(r)) => r.as_str(),
