@@ -45,6 +45,31 @@ pub struct Compilation {
     pub sources: SourceMap,
     pub diagnostics: Vec<Diagnostic>,
     pub files: Option<Vec<OutputFile>>,
+    /// What was built on the way: see [`Built`].
+    pub built: Built,
+}
+
+/// What a compilation built on the way to its files (the checked program, its
+/// expansion and deploy graph), handed back rather than freed inside `compile`, so
+/// that a caller about to exit can leave it to the OS with `std::mem::forget`
+/// instead of freeing it piece by piece (5 % of a 600-stack build). Dropping it
+/// frees it as usual.
+#[derive(Default)]
+pub struct Built {
+    _checked: Option<resolve::Checked>,
+    _program: Option<(expand::Expanded, graph::StackGraph)>,
+}
+
+impl Built {
+    fn new(
+        checked: Option<resolve::Checked>,
+        program: Option<(expand::Expanded, graph::StackGraph)>,
+    ) -> Built {
+        Built {
+            _checked: checked,
+            _program: program,
+        }
+    }
 }
 
 impl Compilation {
@@ -63,12 +88,12 @@ pub fn compile(
     options: &Options,
     mode: Mode,
 ) -> Compilation {
-    let (sources, mut diags, program) = analyze(root_name, root_text, loader, options);
-    let Some((expanded, stack_graph)) = program else {
-        return done(sources, diags, None);
+    let (sources, mut diags, checked, program) = analyze(root_name, root_text, loader, options);
+    let Some((expanded, stack_graph)) = &program else {
+        return done(sources, diags, None, Built::new(checked, program));
     };
     if let (Some(previous), false) = (&options.previous_manifest, options.allow_export_removal) {
-        graph::check_export_removal(previous, &expanded, &mut diags);
+        graph::check_export_removal(previous, expanded, &mut diags);
     }
     let rebuild = pipeline::Rebuild {
         root_name,
@@ -77,12 +102,13 @@ pub fn compile(
         github_actions: options.github_actions,
     };
     let selected = !options.envs.is_empty() || !options.regions.is_empty();
-    let pipelines = pipeline::emit(&expanded, &rebuild, selected, &mut diags);
-    let files = emit_files(&expanded, &stack_graph, pipelines, &mut diags);
+    let pipelines = pipeline::emit(expanded, &rebuild, selected, &mut diags);
+    let files = emit_files(expanded, stack_graph, pipelines, &mut diags);
+    let built = Built::new(checked, program);
     if diags.has_errors() || mode == Mode::Check {
-        return done(sources, diags, None);
+        return done(sources, diags, None, built);
     }
-    done(sources, diags, Some(files))
+    done(sources, diags, Some(files), built)
 }
 
 /// How `sleuthc graph` prints the graph.
@@ -106,13 +132,13 @@ pub fn graph_view(
     request: &graph::view::Request,
     format: GraphFormat,
 ) -> Compilation {
-    let (sources, mut diags, program) = analyze(root_name, root_text, loader, options);
+    let (sources, mut diags, _checked, program) = analyze(root_name, root_text, loader, options);
     let Some((expanded, stack_graph)) = program else {
-        return done(sources, diags, None);
+        return done(sources, diags, None, Built::default());
     };
     graph::view::check_request(&expanded, request, &mut diags);
     if diags.has_errors() {
-        return done(sources, diags, None);
+        return done(sources, diags, None, Built::default());
     }
     let (path, contents) = if request.level == graph::view::Level::Pipeline {
         let built = pipeline::declarations(&expanded, &mut diags);
@@ -128,7 +154,7 @@ pub fn graph_view(
             );
         }
         if diags.has_errors() {
-            return done(sources, diags, None);
+            return done(sources, diags, None, Built::default());
         }
         match format {
             GraphFormat::Order => (
@@ -153,7 +179,7 @@ pub fn graph_view(
         path: path.into(),
         contents,
     };
-    done(sources, diags, Some(vec![file]))
+    done(sources, diags, Some(vec![file]), Built::default())
 }
 
 /// A view in one of the drawing formats: the file name and its text.
@@ -175,31 +201,40 @@ fn analyze(
 ) -> (
     SourceMap,
     Diagnostics,
+    Option<resolve::Checked>,
     Option<(expand::Expanded, graph::StackGraph)>,
 ) {
     let (parsed, mut diags) = resolve::load(root_name, root_text, loader);
     if diags.has_errors() {
-        return (parsed.sources, diags, None);
+        return (parsed.sources, diags, None, None);
     }
-    let (checked, resolve_diags) = resolve::resolve(parsed);
+    let (mut checked, resolve_diags) = resolve::resolve(parsed);
+    let sources = std::mem::take(&mut checked.sources);
     diags.extend(resolve_diags);
     if diags.has_errors() {
-        return (checked.sources, diags, None);
+        return (sources, diags, Some(checked), None);
     }
     let (expanded, expand_diags) = expand::expand(&checked, options);
     diags.extend(expand_diags);
     let Some(expanded) = expanded else {
-        return (checked.sources, diags, None);
+        return (sources, diags, Some(checked), None);
     };
     let stack_graph = graph::check(&expanded, &mut diags);
-    (checked.sources, diags, stack_graph.map(|g| (expanded, g)))
+    let program = stack_graph.map(|g| (expanded, g));
+    (sources, diags, Some(checked), program)
 }
 
-fn done(sources: SourceMap, diags: Diagnostics, files: Option<Vec<OutputFile>>) -> Compilation {
+fn done(
+    sources: SourceMap,
+    diags: Diagnostics,
+    files: Option<Vec<OutputFile>>,
+    built: Built,
+) -> Compilation {
     Compilation {
         sources,
         diagnostics: diags.into_vec(),
         files,
+        built,
     }
 }
 

@@ -197,11 +197,14 @@ fn run(cli: Cli) -> ExitCode {
                 return ExitCode::from(EXIT_IO);
             };
             report(&c, &input);
-            if c.has_errors() {
+            let status = if c.has_errors() {
                 ExitCode::from(EXIT_DIAGNOSTICS)
             } else {
                 ExitCode::SUCCESS
-            }
+            };
+            // As for `build`: the process ends, freeing is left to the OS.
+            std::mem::forget(c);
+            status
         }
         Command::Graph {
             input,
@@ -292,13 +295,18 @@ fn run(cli: Cli) -> ExitCode {
             let Some(files) = &c.files else {
                 return ExitCode::from(EXIT_DIAGNOSTICS);
             };
-            match write_atomically(&out_dir, files) {
+            let status = match write_atomically(&out_dir, files) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: cannot write {}: {e}", out_dir.display());
                     ExitCode::from(EXIT_IO)
                 }
-            }
+            };
+            // The process ends here: its memory goes back to the OS at once, so the
+            // program, its expansion and the files are not freed one allocation at a
+            // time first (as compilers commonly do; see `sleuthc::Built`).
+            std::mem::forget(c);
+            status
         }
     }
 }
@@ -428,6 +436,7 @@ fn read_and(
                 sources,
                 diagnostics: vec![d],
                 files: None,
+                built: Default::default(),
             })
         }
     }
