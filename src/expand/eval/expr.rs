@@ -54,6 +54,12 @@ impl Expander<'_> {
                 if let Some(v) = local_path(b, e) {
                     return v.clone();
                 }
+                // `vpc.id` of a local resource: its attribute, without a copy of it.
+                if let ExprKind::Name(n) = &base.kind {
+                    if let Some(Value::Resource(r)) = b.lookup(n) {
+                        return self.attribute(b, r, &field.node, field.span, e.span);
+                    }
+                }
                 let v = self.expr(f, b, base);
                 let instance =
                     matches!(&base.kind, ExprKind::Name(n) if b.instances.iter().any(|i| i == n));
@@ -310,9 +316,9 @@ impl Expander<'_> {
                     Value::Error
                 }
             },
-            Value::Resource(r) => self.attribute(b, r, name, field.span, span),
+            Value::Resource(r) => self.attribute(b, &r, name, field.span, span),
             Value::PartialAttr(r, path) => {
-                self.attribute(b, r, &format!("{path}.{name}"), field.span, span)
+                self.attribute(b, &r, &format!("{path}.{name}"), field.span, span)
             }
             Value::Stack(s) => self.cross_stack(f, b, &s, field, span),
             other => self.operand_error(b, field.span, &format!(".{name}"), &other),
@@ -322,7 +328,7 @@ impl Expander<'_> {
     pub(super) fn attribute(
         &mut self,
         b: &Body,
-        r: ResourceRef,
+        r: &ResourceRef,
         attr: &str,
         field_span: Span,
         span: Span,
@@ -336,7 +342,7 @@ impl Expander<'_> {
             });
         }
         let schema = crate::schema::SchemaDb::embedded().resource(&r.type_name);
-        let attrs: Vec<String> = schema.map(|s| s.attributes.clone()).unwrap_or_default();
+        let attrs: &[String] = schema.map_or(&[], |s| &s.attributes);
         if attrs.iter().any(|a| a == attr) || schema.is_some_and(|s| s.has_attribute(attr)) {
             return Value::Deploy(Deploy {
                 json: json!({"Fn::GetAtt": [r.logical_id, attr]}),
@@ -347,7 +353,7 @@ impl Expander<'_> {
         }
         let prefix = format!("{attr}.");
         if attrs.iter().any(|a| a.starts_with(&prefix)) {
-            return Value::PartialAttr(r, attr.to_string());
+            return Value::PartialAttr(r.clone(), attr.to_string());
         }
         if schema.is_some() {
             let d = Diagnostic::error(
