@@ -209,18 +209,19 @@ fn analyze(
         return (parsed.sources, diags, None, None);
     }
     let (mut checked, resolve_diags) = resolve::resolve(parsed);
-    let sources = std::mem::take(&mut checked.sources);
     diags.extend(resolve_diags);
-    if diags.has_errors() {
-        return (sources, diags, Some(checked), None);
-    }
-    let (expanded, expand_diags) = expand::expand(&checked, options);
-    diags.extend(expand_diags);
-    let Some(expanded) = expanded else {
-        return (sources, diags, Some(checked), None);
+    let program = if diags.has_errors() {
+        None
+    } else {
+        let (expanded, expand_diags) = expand::expand(&checked, options);
+        diags.extend(expand_diags);
+        expanded.and_then(|expanded| {
+            let stack_graph = graph::check(&expanded, &mut diags);
+            stack_graph.map(|g| (expanded, g))
+        })
     };
-    let stack_graph = graph::check(&expanded, &mut diags);
-    let program = stack_graph.map(|g| (expanded, g));
+    // The sources go to the caller; the rest of the checked program with the `Built`.
+    let sources = std::mem::take(&mut checked.sources);
     (sources, diags, Some(checked), program)
 }
 

@@ -291,6 +291,116 @@ fn never_deletes_files_added_to_a_previous_output() {
     assert!(out.join("NOTES.md").is_file());
 }
 
+/// The first directory (or file) in `dir`, by name.
+fn first(dir: &std::path::Path, directory: bool) -> PathBuf {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir() == directory)
+        .collect();
+    paths.sort();
+    paths.into_iter().next().expect("an entry")
+}
+
+/// Names starting with `.` in `dir`: the swap's temporary and old directories.
+fn leftovers(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect()
+}
+
+#[test]
+fn a_smaller_rebuild_removes_what_it_no_longer_writes() {
+    let dir = tmp("shrink");
+    let out = dir.join("out");
+    let fleet = "examples/tablesleuth/envs.sleuth";
+    let o = sleuthc(&["build", fleet, "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(out.join("prod/eu-west-1/network.template.json").is_file());
+    // A directory a previous build left empty is sleuthc's to remove too.
+    std::fs::create_dir_all(out.join("prod/eu-west-1/empty")).unwrap();
+    let o = sleuthc(&["build", fleet, "-o", out.to_str().unwrap(), "--env", "dev"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(out.join("dev/us-east-2/network.template.json").is_file());
+    assert!(!out.join("prod").exists() && !out.join("staging").exists());
+    assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
+}
+
+#[test]
+fn a_relative_output_directory_is_replaced_in_place() {
+    let dir = tmp("relative");
+    let input = common::root().join("examples/hello-bucket/envs.sleuth");
+    for _ in 0..2 {
+        let o = Command::new(env!("CARGO_BIN_EXE_sleuthc"))
+            .args(["build", input.to_str().unwrap(), "-o", "out"])
+            .current_dir(&dir)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    assert!(dir.join("out/manifest.json").is_file());
+    assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
+}
+
+#[cfg(unix)]
+#[test]
+fn symbolic_links_are_never_followed() {
+    use std::os::unix::fs::symlink;
+    let dir = tmp("links");
+    let precious = dir.join("precious");
+    std::fs::create_dir_all(&precious).unwrap();
+    std::fs::write(precious.join("keep.txt"), "mine").unwrap();
+
+    // The output directory itself a link: refused, the target untouched.
+    let link = dir.join("link");
+    symlink(&precious, &link).unwrap();
+    let o = build_hello(&link);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not a directory"), "{}", stderr(&o));
+
+    // A link in place of a file sleuthc wrote: the link goes, not what it points to.
+    let out = dir.join("out");
+    let o = build_hello(&out);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let template = first(&first(&first(&out, true), true), false);
+    std::fs::remove_file(&template).unwrap();
+    symlink(precious.join("keep.txt"), &template).unwrap();
+    let o = build_hello(&out);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!template.is_symlink(), "the rebuild writes a file there");
+
+    // A link to a directory that sleuthc did not write: refused.
+    symlink(&precious, out.join("extra")).unwrap();
+    let o = build_hello(&out);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("extra"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(precious.join("keep.txt")).unwrap(),
+        "mine"
+    );
+}
+
+#[test]
+fn a_stranger_deep_in_a_previous_output_is_named_in_full() {
+    let dir = tmp("deep");
+    let out = dir.join("out");
+    let o = build_hello(&out);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let env = first(&out, true);
+    std::fs::write(env.join("x.txt"), "mine").unwrap();
+    let o = build_hello(&out);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&env.join("x.txt").display().to_string()),
+        "{}",
+        stderr(&o)
+    );
+    assert!(env.join("x.txt").is_file());
+}
+
 #[test]
 fn a_selection_of_nothing_is_an_error() {
     let o = sleuthc(&[
