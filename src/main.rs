@@ -596,6 +596,42 @@ fn remove_previous(old: &Path, previous: &Previous) -> std::io::Result<()> {
     gone(std::fs::remove_dir(old))
 }
 
+/// Swaps the directories `new` and `out` in one step, where the OS can (Linux's
+/// `renameat2` with `RENAME_EXCHANGE`): `out` then never stops existing, even if the
+/// process dies mid-swap, and the previous output is at `new`. `Ok(false)` where
+/// the OS or filesystem cannot, for the caller to move `out` aside first.
+#[cfg(target_os = "linux")]
+fn exchange(new: &Path, out: &Path) -> std::io::Result<bool> {
+    use std::os::unix::ffi::OsStrExt;
+    let c =
+        |p: &Path| std::ffi::CString::new(p.as_os_str().as_bytes()).map_err(std::io::Error::other);
+    let (new, out) = (c(new)?, c(out)?);
+    // SAFETY: two valid NUL-terminated paths, relative to the working directory.
+    let rc = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            new.as_ptr(),
+            libc::AT_FDCWD,
+            out.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if rc == 0 {
+        return Ok(true);
+    }
+    let e = std::io::Error::last_os_error();
+    match e.raw_os_error() {
+        // Not supported by this kernel, filesystem or libc.
+        Some(libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP) => Ok(false),
+        _ => Err(e),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_new: &Path, _out: &Path) -> std::io::Result<bool> {
+    Ok(false)
+}
+
 /// Writes every file into a fresh sibling directory, then swaps it into place, so an
 /// error (or a crash) never leaves a half-written output directory.
 fn write_atomically(out: &Path, files: &[OutputFile]) -> std::io::Result<()> {
@@ -634,22 +670,32 @@ fn write_atomically(out: &Path, files: &[OutputFile]) -> std::io::Result<()> {
             std::fs::write(tmp.join(&f.path), &f.contents)?;
         }
         let replacing = !previous.is_empty() || out.exists();
-        if replacing {
+        if !replacing {
+            return std::fs::rename(&tmp, out);
+        }
+        let moved_to = if exchange(&tmp, out)? {
+            tmp.clone()
+        } else {
             std::fs::rename(out, &old)?;
-        }
-        if let Err(e) = std::fs::rename(&tmp, out) {
-            let _ = std::fs::rename(&old, out);
-            return Err(e);
-        }
-        if replacing {
-            if let Err(e) = remove_previous(&old, &previous) {
-                // The new output is in place; only the old one's removal stopped.
-                eprintln!(
-                    "warning: the previous output, moved to {}, is not entirely removed ({e}): \
-                     what is left there was added during the build; look at it, then delete it",
-                    old.display()
-                );
+            if let Err(e) = std::fs::rename(&tmp, out) {
+                let _ = std::fs::rename(&old, out);
+                return Err(e);
             }
+            old.clone()
+        };
+        if let Err(e) = remove_previous(&moved_to, &previous) {
+            // The new output is in place; only the old one's removal stopped. What is
+            // left goes by the name that says what it is.
+            let moved_to = if moved_to != old && std::fs::rename(&moved_to, &old).is_ok() {
+                old
+            } else {
+                moved_to
+            };
+            eprintln!(
+                "warning: the previous output, moved to {}, is not entirely removed ({e}): \
+                 what is left there was added during the build; look at it, then delete it",
+                moved_to.display()
+            );
         }
         Ok(())
     })();
@@ -715,6 +761,24 @@ mod tests {
         assert!(at("a") < at("a/b") && at("a") < at("a/c"));
         remove_previous(&dir, &previous).unwrap();
         assert!(!dir.exists());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn exchange_swaps_two_directories_in_one_step() {
+        let dir = scratch("exchange");
+        for (d, f) in [("new", "n"), ("out", "o")] {
+            std::fs::create_dir(dir.join(d)).unwrap();
+            std::fs::write(dir.join(d).join(f), "").unwrap();
+        }
+        // A filesystem without it says so (false) and the caller renames twice.
+        if exchange(&dir.join("new"), &dir.join("out")).unwrap() {
+            assert!(dir.join("out/n").is_file() && dir.join("new/o").is_file());
+            assert!(exchange(&dir.join("new"), &dir.join("missing")).is_err());
+        } else {
+            assert!(dir.join("new/n").is_file() && dir.join("out/o").is_file());
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
