@@ -693,7 +693,8 @@ fn write_atomically(out: &Path, files: &[OutputFile]) -> std::io::Result<()> {
             };
             eprintln!(
                 "warning: the previous output, moved to {}, is not entirely removed ({e}): \
-                 what is left there was added during the build; look at it, then delete it",
+                 sleuthc deletes only the files it found there before the build; look at \
+                 what is left (a file added during the build, say), then delete it",
                 moved_to.display()
             );
         }

@@ -2,7 +2,8 @@
 //! lines; shared by the run-time index and `build.rs` (which includes this file), so
 //! both read the format the same way.
 
-/// A type line: its name and the byte range of its JSON in the whole text.
+/// A keyed line: its key (a type name, in `cfn.schemas`) and the byte range of the
+/// rest of the line (the type's JSON) in the whole text.
 pub struct TypeLine<'t> {
     pub name: &'t str,
     pub start: usize,
