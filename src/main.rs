@@ -519,35 +519,23 @@ fn check_replaceable(out: &Path) -> std::io::Result<Previous> {
         return Ok(Previous::default());
     }
     let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap_or_default();
-    let Some(manifest) = serde_json::from_str::<serde_json::Value>(&manifest)
+    let Some(manifest) = serde_json::from_str::<WrittenFiles>(&manifest)
         .ok()
-        .filter(|m| {
-            m.get("compiler")
-                .and_then(|c| c.as_str())
-                .is_some_and(|c| c.starts_with("sleuthc "))
-        })
+        .filter(|m| m.compiler.as_deref().is_some_and(|c| c.starts_with("sleuthc ")))
     else {
         return refuse(
             "it is a non-empty directory that sleuthc did not write (no sleuthc manifest.json)",
         );
     };
     // Only what that build wrote may be there: a file added since would be lost.
-    let mut ours: std::collections::BTreeSet<PathBuf> = manifest["stacks"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|s| s["template"].as_str())
+    let mut ours: std::collections::BTreeSet<PathBuf> = manifest
+        .stacks
+        .iter()
+        .filter_map(|s| s.template.as_deref())
+        // Since manifest version 3: every file, pipelines and workflows included.
+        .chain(manifest.files.iter().map(|f| &**f))
         .map(PathBuf::from)
         .collect();
-    // Since manifest version 3: every file, pipelines and workflows included.
-    ours.extend(
-        manifest["files"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|f| f.as_str())
-            .map(PathBuf::from),
-    );
     ours.insert(PathBuf::from("manifest.json"));
     // Walked only now: a directory without a sleuthc manifest (`-o ~`) is not.
     let mut previous = Previous::default();
@@ -559,6 +547,25 @@ fn check_replaceable(out: &Path) -> std::io::Result<Previous> {
         ));
     }
     Ok(previous)
+}
+
+/// What a previous `manifest.json` says sleuthc wrote: only the fields the output
+/// check needs, borrowed from the text where they have no escapes (the rest of the
+/// manifest is skipped, not built into a tree).
+#[derive(serde::Deserialize)]
+struct WrittenFiles<'a> {
+    #[serde(borrow, default)]
+    compiler: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    stacks: Vec<WrittenStack<'a>>,
+    #[serde(borrow, default)]
+    files: Vec<std::borrow::Cow<'a, str>>,
+}
+
+#[derive(serde::Deserialize)]
+struct WrittenStack<'a> {
+    #[serde(borrow, default)]
+    template: Option<std::borrow::Cow<'a, str>>,
 }
 
 /// Adds what is below `dir` (at `rel` from the output directory) to `found`, without
