@@ -521,7 +521,11 @@ fn check_replaceable(out: &Path) -> std::io::Result<Previous> {
     let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap_or_default();
     let Some(manifest) = serde_json::from_str::<WrittenFiles>(&manifest)
         .ok()
-        .filter(|m| m.compiler.as_deref().is_some_and(|c| c.starts_with("sleuthc ")))
+        .filter(|m| {
+            m.compiler
+                .as_deref()
+                .is_some_and(|c| c.starts_with("sleuthc "))
+        })
     else {
         return refuse(
             "it is a non-empty directory that sleuthc did not write (no sleuthc manifest.json)",
