@@ -487,6 +487,9 @@ fn report(c: &Compilation, input: &Input) {
 struct Previous {
     files: Vec<PathBuf>,
     dirs: Vec<PathBuf>,
+    /// The files that are regular files (not links or anything else), which an
+    /// unchanged file of the new output may be linked to.
+    regular: std::collections::BTreeSet<PathBuf>,
 }
 
 impl Previous {
@@ -579,14 +582,75 @@ fn walk(dir: &Path, rel: &Path, found: &mut Previous) -> std::io::Result<()> {
         let entry = entry?;
         let rel = rel.join(entry.file_name());
         // The directory entry's own type: no stat of each file.
-        if entry.file_type()?.is_dir() {
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
             found.dirs.push(rel.clone());
             walk(&entry.path(), &rel, found)?;
         } else {
+            if kind.is_file() {
+                found.regular.insert(rel.clone());
+            }
             found.files.push(rel);
         }
     }
     Ok(())
+}
+
+/// Links the previous build's file `from` into the new output at `to` when it holds
+/// exactly `contents`: an unchanged file keeps its inode and modification time (tools
+/// that look at either see only what changed), and costs a read instead of a write;
+/// removing the previous output then frees nothing. `false`, with nothing done, when
+/// the file differs, is not a regular file, or the filesystem has no hard links.
+#[cfg(target_os = "linux")]
+fn link_unchanged(from: &Path, to: &Path, contents: &[u8]) -> bool {
+    use std::io::Read;
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    let Ok(mut file) = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(from)
+    else {
+        return false;
+    };
+    let Ok(before) = file.metadata() else {
+        return false;
+    };
+    if !before.is_file() || before.len() != contents.len() as u64 {
+        return false;
+    }
+    let mut buf = [0u8; 16 * 1024];
+    let mut rest = contents;
+    while !rest.is_empty() {
+        let want = rest.len().min(buf.len());
+        let n = match file.read(&mut buf[..want]) {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => n,
+        };
+        if buf[..n] != rest[..n] {
+            return false;
+        }
+        rest = &rest[n..];
+    }
+    if std::fs::hard_link(from, to).is_err() {
+        return false;
+    }
+    // What is linked must be the file just read, unchanged since: the same inode, size
+    // and modification time (a file replaced or written to meanwhile is not kept).
+    let same = std::fs::symlink_metadata(to).is_ok_and(|now| {
+        now.is_file()
+            && (now.dev(), now.ino()) == (before.dev(), before.ino())
+            && now.len() == before.len()
+            && (now.mtime(), now.mtime_nsec()) == (before.mtime(), before.mtime_nsec())
+    });
+    if !same {
+        let _ = std::fs::remove_file(to);
+    }
+    same
+}
+
+#[cfg(not(target_os = "linux"))]
+fn link_unchanged(_from: &Path, _to: &Path, _contents: &[u8]) -> bool {
+    false
 }
 
 /// Removes the previous output, moved to `old`: exactly the files and directories the
@@ -678,7 +742,18 @@ fn write_atomically(out: &Path, files: &[OutputFile]) -> std::io::Result<()> {
             std::fs::create_dir(tmp.join(dir))?;
         }
         for f in files {
-            std::fs::write(tmp.join(&f.path), &f.contents)?;
+            let to = tmp.join(&f.path);
+            if previous.regular.contains(Path::new(&f.path))
+                && link_unchanged(&out.join(&f.path), &to, f.contents.as_bytes())
+            {
+                continue;
+            }
+            // A new file, never an existing one: nothing is written through a link.
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(to)?
+                .write_all(f.contents.as_bytes())?;
         }
         let replacing = !previous.is_empty() || out.exists();
         if !replacing {

@@ -328,6 +328,83 @@ fn a_smaller_rebuild_removes_what_it_no_longer_writes() {
     assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
 }
 
+/// Each file under `dir` (relative path) with its inode.
+fn inodes(dir: &std::path::Path) -> Vec<(String, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    tree(dir)
+        .into_iter()
+        .map(|(rel, _)| {
+            let ino = std::fs::symlink_metadata(dir.join(&rel)).unwrap().ino();
+            (rel, ino)
+        })
+        .collect()
+}
+
+#[test]
+fn a_rebuild_keeps_unchanged_files_and_writes_changed_ones_afresh() {
+    let dir = tmp("unchanged");
+    let out = dir.join("out");
+    let fleet = "examples/tablesleuth/envs.sleuth";
+    let build = |extra: &[&str]| {
+        let mut args = vec!["build", fleet, "-o", out.to_str().unwrap()];
+        args.extend(extra);
+        let o = sleuthc(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    };
+    build(&[]);
+    let files = tree(&out);
+    let first = inodes(&out);
+
+    // The same source again: the same bytes, in the same files (inodes).
+    build(&[]);
+    assert_eq!(tree(&out), files);
+    assert_eq!(inodes(&out), first);
+
+    // A file edited in place (same size, other bytes) is written afresh; the old
+    // inode, which the edit changed, is not reused and not written to.
+    let template = out.join("dev/us-east-2/network.template.json");
+    let mut edited = std::fs::read(&template).unwrap();
+    *edited.last_mut().unwrap() = b' ';
+    std::fs::write(&template, &edited).unwrap();
+    let hold = dir.join("held");
+    std::fs::hard_link(&template, &hold).unwrap();
+    build(&[]);
+    assert_eq!(tree(&out), files);
+    assert_eq!(
+        std::fs::read(&hold).unwrap(),
+        edited,
+        "the edited inode is left as it was"
+    );
+    let now = inodes(&out);
+    for ((rel, was), (_, is)) in first.iter().zip(&now) {
+        if rel == "dev/us-east-2/network.template.json" {
+            assert_ne!(was, is, "{rel} is written afresh");
+        } else {
+            assert_eq!(was, is, "{rel} is unchanged");
+        }
+    }
+
+    // A changed source: what changes is written afresh, the rest is kept.
+    build(&["--param", "ssh_cidr=198.51.100.4/32"]);
+    let changed = inodes(&out);
+    let compute = "dev/us-east-2/compute.template.json";
+    for ((rel, was), (_, is)) in now.iter().zip(&changed) {
+        if rel == compute || rel == "manifest.json" || rel.starts_with("pipeline/") {
+            continue; // may change with the parameter
+        }
+        if rel.ends_with("network.template.json") {
+            assert_eq!(was, is, "{rel} does not depend on the parameter");
+        }
+    }
+    let (_, old_compute) = now.iter().find(|(r, _)| r == compute).unwrap();
+    let (_, new_compute) = changed.iter().find(|(r, _)| r == compute).unwrap();
+    assert_ne!(old_compute, new_compute);
+    assert!(std::fs::read_to_string(out.join(compute))
+        .unwrap()
+        .contains("198.51.100.4/32"));
+    assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
+}
+
 #[test]
 fn a_relative_output_directory_is_replaced_in_place() {
     let dir = tmp("relative");
