@@ -6,6 +6,7 @@
 //! diagnostics instead of stopping at the first; the driver stops between phases when
 //! errors were reported. The library does no I/O: callers pass a [`source::SourceLoader`].
 
+pub mod alloc;
 pub mod codes;
 pub mod diagnostics;
 pub mod emit;
