@@ -721,6 +721,15 @@ fn write_atomically(out: &Path, files: &[OutputFile]) -> std::io::Result<()> {
                 .all(|c| matches!(c, std::path::Component::Normal(_)))),
             "output paths are relative paths of plain names"
         );
+        debug_assert!(
+            files
+                .iter()
+                .map(|f| &f.path)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+                == files.len(),
+            "output paths are unique (each file is created new)"
+        );
         // Every directory the files need, each once, parents first (sorted paths put
         // `dev` before `dev/us-east-2`).
         let dirs: std::collections::BTreeSet<&Path> = files
