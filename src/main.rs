@@ -263,7 +263,7 @@ fn run(cli: Cli) -> ExitCode {
             expect_pipelines,
             ci,
         } => {
-            let previous = match &previous_manifest {
+            let text = match &previous_manifest {
                 Some(file) => match std::fs::read_to_string(file) {
                     Ok(text) => Some(text),
                     Err(e) => {
@@ -273,6 +273,11 @@ fn run(cli: Cli) -> ExitCode {
                 },
                 None => std::fs::read_to_string(out_dir.join("manifest.json")).ok(),
             };
+            // Read now and the text dropped: its buffer (a manifest is tens of KiB)
+            // is then free again before the compilation's heap grows around it, which
+            // keeps that heap a 2 MiB huge page smaller (docs/PERFORMANCE.md).
+            let previous = text.as_deref().map(sleuthc::graph::read_previous_manifest);
+            drop(text);
             let guards = Guards {
                 previous,
                 allow_export_removal,
@@ -357,7 +362,7 @@ fn io_reason(e: &std::io::Error) -> String {
 #[derive(Default)]
 struct Guards {
     /// The manifest of what is deployed, which guards exports.
-    previous: Option<String>,
+    previous: Option<Result<sleuthc::graph::PreviousManifest, String>>,
     allow_export_removal: bool,
     expect_pipelines: Vec<(String, String)>,
     github_actions: bool,

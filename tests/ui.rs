@@ -47,7 +47,9 @@ fn ui() {
         // `# ci: github-actions`: as `build --ci github-actions`.
         let github_actions = header(&source, "# ci:") == Some("github-actions");
         let options = sleuthc::Options {
-            previous_manifest: previous.clone(),
+            previous_manifest: previous
+                .as_deref()
+                .map(sleuthc::graph::read_previous_manifest),
             expect_pipelines,
             github_actions,
             ..Default::default()

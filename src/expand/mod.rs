@@ -33,8 +33,9 @@ pub struct Options {
     pub regions: Vec<String>,
     /// `--param name=value`, in order given.
     pub params: Vec<(String, String)>,
-    /// The previous build's `manifest.json`, to refuse removing exports in use.
-    pub previous_manifest: Option<String>,
+    /// The previous build's `manifest.json` (`graph::read_previous_manifest` of its
+    /// text), to refuse removing exports in use.
+    pub previous_manifest: Option<Result<crate::graph::PreviousManifest, String>>,
     /// `--allow-export-removal`: skip that check.
     pub allow_export_removal: bool,
     /// `--expect-pipeline NAME=DIGEST`: the digest of each deployed pipeline's

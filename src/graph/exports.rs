@@ -14,13 +14,20 @@ use crate::diagnostics::Diagnostics;
 use crate::expand::{Expanded, StackInstance};
 
 /// The parts of a previous manifest (any version) the guard reads.
-#[derive(Deserialize)]
-struct Previous {
+#[derive(Clone, Debug, Deserialize)]
+pub struct PreviousManifest {
     #[serde(default)]
     stacks: Vec<PreviousStack>,
 }
 
-#[derive(Deserialize)]
+/// Reads the guard's part of a previous `manifest.json`; `Err` with serde_json's
+/// reason when it cannot be read (the guard then warns rather than guesses).
+/// The caller can drop the text at once: nothing borrows from it.
+pub fn read_previous_manifest(text: &str) -> Result<PreviousManifest, String> {
+    serde_json::from_str(text).map_err(|e| e.to_string())
+}
+
+#[derive(Clone, Debug, Deserialize)]
 struct PreviousStack {
     env: String,
     region: String,
@@ -34,12 +41,16 @@ struct PreviousStack {
 
 /// Reports every export that `previous` shows imported and this build no longer
 /// produces. A previous manifest that cannot be read gives a warning, not a guess.
-pub fn check_export_removal(previous: &str, ex: &Expanded, diags: &mut Diagnostics) {
-    let previous: Previous = match serde_json::from_str(previous) {
+pub fn check_export_removal(
+    previous: &Result<PreviousManifest, String>,
+    ex: &Expanded,
+    diags: &mut Diagnostics,
+) {
+    let previous = match previous {
         Ok(p) => p,
-        Err(e) => {
+        Err(reason) => {
             let error = GraphError::UnreadablePreviousManifest {
-                reason: e.to_string(),
+                reason: reason.clone(),
                 span: crate::expand::root_span(),
             };
             diags.push(error.to_diagnostic());

@@ -28,7 +28,7 @@ use crate::span::Span;
 use error::{GraphError, Hop};
 
 pub use cycles::find_cycles;
-pub use exports::check_export_removal;
+pub use exports::{check_export_removal, read_previous_manifest, PreviousManifest};
 
 /// Builds the stack graph and checks both levels for cycles; `None` when there is one.
 pub fn check(ex: &Expanded, diags: &mut Diagnostics) -> Option<StackGraph> {
