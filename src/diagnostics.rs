@@ -235,7 +235,7 @@ pub fn render_human(sources: &SourceMap, diags: &[Diagnostic], color: bool) -> S
     let mut files = SimpleFiles::new();
     let mut ids = Vec::new();
     for (_, f) in sources.files() {
-        ids.push(files.add(f.name.clone(), f.text.as_str()));
+        ids.push(files.add(f.name.clone(), f.text.as_ref()));
     }
     let config = term::Config::default();
     let mut out = Vec::new();

@@ -2,6 +2,8 @@
 //! library. The library never reads the file system itself: a [`SourceLoader`]
 //! supplied by the caller (the CLI, or a test) does.
 
+use std::borrow::Cow;
+
 use crate::span::FileId;
 
 /// Where a source file came from.
@@ -18,7 +20,9 @@ pub enum Origin {
 pub struct SourceFile {
     /// The name shown in diagnostics (`examples/x/envs.sleuth`, `<stdlib>/network.sleuth`).
     pub name: String,
-    pub text: String,
+    /// The text: borrowed from the binary for the standard library (never copied),
+    /// owned for files read at run time.
+    pub text: Cow<'static, str>,
     pub origin: Origin,
 }
 
@@ -29,8 +33,17 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
-    pub fn add(&mut self, name: String, text: String, origin: Origin) -> FileId {
-        self.files.push(SourceFile { name, text, origin });
+    pub fn add(
+        &mut self,
+        name: String,
+        text: impl Into<Cow<'static, str>>,
+        origin: Origin,
+    ) -> FileId {
+        self.files.push(SourceFile {
+            name,
+            text: text.into(),
+            origin,
+        });
         FileId(self.files.len() as u32 - 1)
     }
 

@@ -58,11 +58,9 @@ pub fn load(
         .add(root_name.to_string(), root_text, Origin::User);
     // The stdlib files always follow the root, so their ids match the pre-parsed cache.
     for (i, (name, text)) in STDLIB.iter().enumerate() {
-        let id = l.sources.add(
-            format!("<stdlib>/{name}.sleuth"),
-            text.to_string(),
-            Origin::Stdlib,
-        );
+        let id = l
+            .sources
+            .add(format!("<stdlib>/{name}.sleuth"), *text, Origin::Stdlib);
         debug_assert_eq!(id, syntax::cache::stdlib_file(i));
     }
     l.load_module(root_name.to_string(), root, Origin::User, None);
@@ -87,10 +85,7 @@ impl Loader<'_> {
         self.stack.push((key.clone(), via));
         let parsed = match self.preparsed(file) {
             Some(m) => Some(m),
-            None => {
-                let text = self.sources.get(file).text.clone();
-                syntax::parse(file, &text, &mut self.diags)
-            }
+            None => syntax::parse(file, &self.sources.get(file).text, &mut self.diags),
         };
         let result = parsed.map(|ast| {
             // The slot is taken before imports load, so the root is module 0.
