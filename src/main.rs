@@ -263,6 +263,12 @@ fn run(cli: Cli) -> ExitCode {
             expect_pipelines,
             ci,
         } => {
+            // The output directory's manifest, and the one --previous-manifest names,
+            // are read now and their texts dropped: a manifest's buffer (tens of KiB)
+            // is then free again before the compilation's heap grows around it, which
+            // keeps that heap a 2 MiB huge page smaller (docs/PERFORMANCE.md).
+            let own = std::fs::read_to_string(out_dir.join("manifest.json")).ok();
+            let written = own.as_deref().and_then(written_files);
             let text = match &previous_manifest {
                 Some(file) => match std::fs::read_to_string(file) {
                     Ok(text) => Some(text),
@@ -271,11 +277,8 @@ fn run(cli: Cli) -> ExitCode {
                         return ExitCode::from(EXIT_IO);
                     }
                 },
-                None => std::fs::read_to_string(out_dir.join("manifest.json")).ok(),
+                None => own,
             };
-            // Read now and the text dropped: its buffer (a manifest is tens of KiB)
-            // is then free again before the compilation's heap grows around it, which
-            // keeps that heap a 2 MiB huge page smaller (docs/PERFORMANCE.md).
             let previous = text.as_deref().map(sleuthc::graph::read_previous_manifest);
             drop(text);
             let guards = Guards {
@@ -291,7 +294,7 @@ fn run(cli: Cli) -> ExitCode {
             let Some(files) = &c.files else {
                 return ExitCode::from(EXIT_DIAGNOSTICS);
             };
-            let status = match write_atomically(&out_dir, files) {
+            let status = match write_atomically(&out_dir, files, written.as_ref()) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: cannot write {}: {e}", out_dir.display());
@@ -493,10 +496,37 @@ impl Previous {
     }
 }
 
+/// What a sleuthc `manifest.json` (its text) says that build wrote, itself included;
+/// `None` when it is not one.
+fn written_files(manifest: &str) -> Option<std::collections::BTreeSet<PathBuf>> {
+    let manifest = serde_json::from_str::<WrittenFiles>(manifest).ok()?;
+    if !manifest
+        .compiler
+        .as_deref()
+        .is_some_and(|c| c.starts_with("sleuthc "))
+    {
+        return None;
+    }
+    let mut ours: std::collections::BTreeSet<PathBuf> = manifest
+        .stacks
+        .iter()
+        .filter_map(|s| s.template.as_deref())
+        // Since manifest version 3: every file, pipelines and workflows included.
+        .chain(manifest.files.iter().map(|f| &**f))
+        .map(PathBuf::from)
+        .collect();
+    ours.insert(PathBuf::from("manifest.json"));
+    Some(ours)
+}
+
 /// The output directory is replaced wholesale, so it must be one sleuthc wrote (its
-/// `manifest.json` says so) or an empty one: `-o src` must never delete a user's files.
-/// Returns what is there, when it may be replaced.
-fn check_replaceable(out: &Path) -> std::io::Result<Previous> {
+/// `manifest.json` says so: `written`, read by [`written_files`]) or an empty one:
+/// `-o src` must never delete a user's files. Returns what is there, when it may be
+/// replaced.
+fn check_replaceable(
+    out: &Path,
+    written: Option<&std::collections::BTreeSet<PathBuf>>,
+) -> std::io::Result<Previous> {
     let refuse = |why: &str| {
         Err(std::io::Error::other(format!(
             "refusing to replace it: {why}; choose another output directory with -o, or remove it"
@@ -516,30 +546,13 @@ fn check_replaceable(out: &Path) -> std::io::Result<Previous> {
     if std::fs::read_dir(out)?.next().is_none() {
         return Ok(Previous::default());
     }
-    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap_or_default();
-    let Some(manifest) = serde_json::from_str::<WrittenFiles>(&manifest)
-        .ok()
-        .filter(|m| {
-            m.compiler
-                .as_deref()
-                .is_some_and(|c| c.starts_with("sleuthc "))
-        })
-    else {
+    let Some(ours) = written else {
         return refuse(
             "it is a non-empty directory that sleuthc did not write (no sleuthc manifest.json)",
         );
     };
-    // Only what that build wrote may be there: a file added since would be lost.
-    let mut ours: std::collections::BTreeSet<PathBuf> = manifest
-        .stacks
-        .iter()
-        .filter_map(|s| s.template.as_deref())
-        // Since manifest version 3: every file, pipelines and workflows included.
-        .chain(manifest.files.iter().map(|f| &**f))
-        .map(PathBuf::from)
-        .collect();
-    ours.insert(PathBuf::from("manifest.json"));
-    // Walked only now: a directory without a sleuthc manifest (`-o ~`) is not.
+    // Walked only now: a directory without a sleuthc manifest (`-o ~`) is not. Only
+    // what that build wrote may be there: a file added since would be lost.
     let mut previous = Previous::default();
     walk(out, Path::new(""), &mut previous)?;
     if let Some(stranger) = previous.files.iter().find(|f| !ours.contains(*f)) {
@@ -703,9 +716,14 @@ fn exchange(_new: &Path, _out: &Path) -> std::io::Result<bool> {
 }
 
 /// Writes every file into a fresh sibling directory, then swaps it into place, so an
-/// error (or a crash) never leaves a half-written output directory.
-fn write_atomically(out: &Path, files: &[OutputFile]) -> std::io::Result<()> {
-    let previous = check_replaceable(out)?;
+/// error (or a crash) never leaves a half-written output directory. `written` is what
+/// the directory's manifest said before the build ([`written_files`]).
+fn write_atomically(
+    out: &Path,
+    files: &[OutputFile],
+    written: Option<&std::collections::BTreeSet<PathBuf>>,
+) -> std::io::Result<()> {
+    let previous = check_replaceable(out, written)?;
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -823,7 +841,8 @@ mod tests {
     fn removes_exactly_what_the_check_found() {
         let dir = scratch("exact");
         previous_output(&dir);
-        let previous = check_replaceable(&dir).unwrap();
+        let written = written_files(&std::fs::read_to_string(dir.join("manifest.json")).unwrap());
+        let previous = check_replaceable(&dir, written.as_ref()).unwrap();
         let mut files = previous.files.clone();
         files.sort();
         assert_eq!(files, [Path::new("a/b/t.json"), Path::new("manifest.json")]);
@@ -863,7 +882,8 @@ mod tests {
     fn a_file_added_after_the_check_is_kept() {
         let dir = scratch("added-late");
         previous_output(&dir);
-        let previous = check_replaceable(&dir).unwrap();
+        let written = written_files(&std::fs::read_to_string(dir.join("manifest.json")).unwrap());
+        let previous = check_replaceable(&dir, written.as_ref()).unwrap();
         std::fs::write(dir.join("a/b/late.txt"), "mine").unwrap();
         assert!(remove_previous(&dir, &previous).is_err());
         assert_eq!(
