@@ -483,11 +483,10 @@ fn report(c: &Compilation, input: &Input) {
 /// (each one sleuthc wrote) and every directory, parents before their children.
 #[derive(Default)]
 struct Previous {
-    files: Vec<PathBuf>,
+    /// Each file, and whether it is a regular file (not a link or anything else),
+    /// which an unchanged file of the new output may be linked to.
+    files: std::collections::BTreeMap<PathBuf, bool>,
     dirs: Vec<PathBuf>,
-    /// The files that are regular files (not links or anything else), which an
-    /// unchanged file of the new output may be linked to.
-    regular: std::collections::BTreeSet<PathBuf>,
 }
 
 impl Previous {
@@ -555,7 +554,7 @@ fn check_replaceable(
     // what that build wrote may be there: a file added since would be lost.
     let mut previous = Previous::default();
     walk(out, Path::new(""), &mut previous)?;
-    if let Some(stranger) = previous.files.iter().find(|f| !ours.contains(*f)) {
+    if let Some(stranger) = previous.files.keys().find(|f| !ours.contains(*f)) {
         return refuse(&format!(
             "it holds `{}`, which sleuthc did not write",
             out.join(stranger).display()
@@ -595,10 +594,7 @@ fn walk(dir: &Path, rel: &Path, found: &mut Previous) -> std::io::Result<()> {
             found.dirs.push(rel.clone());
             walk(&entry.path(), &rel, found)?;
         } else {
-            if kind.is_file() {
-                found.regular.insert(rel.clone());
-            }
-            found.files.push(rel);
+            found.files.insert(rel, kind.is_file());
         }
     }
     Ok(())
@@ -670,7 +666,7 @@ fn remove_previous(old: &Path, previous: &Previous) -> std::io::Result<()> {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
         _ => Ok(()),
     };
-    for f in &previous.files {
+    for f in previous.files.keys() {
         gone(std::fs::remove_file(old.join(f)))?;
     }
     for d in previous.dirs.iter().rev() {
@@ -765,7 +761,7 @@ fn write_atomically(
         }
         for f in files {
             let to = tmp.join(&f.path);
-            if previous.regular.contains(Path::new(&f.path))
+            if previous.files.get(Path::new(&f.path)) == Some(&true)
                 && link_unchanged(&out.join(&f.path), &to, f.contents.as_bytes())
             {
                 continue;
@@ -818,6 +814,12 @@ fn write_atomically(
 mod tests {
     use super::*;
 
+    /// What `check_replaceable` finds in `dir`, as a build would see it.
+    fn checked(dir: &Path) -> Previous {
+        let written = written_files(&std::fs::read_to_string(dir.join("manifest.json")).unwrap());
+        check_replaceable(dir, written.as_ref()).unwrap()
+    }
+
     fn scratch(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("sleuthc-main-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -841,11 +843,19 @@ mod tests {
     fn removes_exactly_what_the_check_found() {
         let dir = scratch("exact");
         previous_output(&dir);
-        let written = written_files(&std::fs::read_to_string(dir.join("manifest.json")).unwrap());
-        let previous = check_replaceable(&dir, written.as_ref()).unwrap();
-        let mut files = previous.files.clone();
-        files.sort();
-        assert_eq!(files, [Path::new("a/b/t.json"), Path::new("manifest.json")]);
+        let previous = checked(&dir);
+        let files: Vec<(&Path, bool)> = previous
+            .files
+            .iter()
+            .map(|(f, regular)| (f.as_path(), *regular))
+            .collect();
+        assert_eq!(
+            files,
+            [
+                (Path::new("a/b/t.json"), true),
+                (Path::new("manifest.json"), true)
+            ]
+        );
         // Parents before their children, whatever order the directory lists them in.
         let at = |d: &str| {
             previous
@@ -882,8 +892,7 @@ mod tests {
     fn a_file_added_after_the_check_is_kept() {
         let dir = scratch("added-late");
         previous_output(&dir);
-        let written = written_files(&std::fs::read_to_string(dir.join("manifest.json")).unwrap());
-        let previous = check_replaceable(&dir, written.as_ref()).unwrap();
+        let previous = checked(&dir);
         std::fs::write(dir.join("a/b/late.txt"), "mine").unwrap();
         assert!(remove_previous(&dir, &previous).is_err());
         assert_eq!(

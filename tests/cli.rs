@@ -329,6 +329,7 @@ fn a_smaller_rebuild_removes_what_it_no_longer_writes() {
 }
 
 /// Each file under `dir` (relative path) with its inode.
+#[cfg(target_os = "linux")]
 fn inodes(dir: &std::path::Path) -> Vec<(String, u64)> {
     use std::os::unix::fs::MetadataExt;
     tree(dir)
@@ -340,6 +341,8 @@ fn inodes(dir: &std::path::Path) -> Vec<(String, u64)> {
         .collect()
 }
 
+// Unchanged files are hard-linked from the previous output on Linux only.
+#[cfg(target_os = "linux")]
 #[test]
 fn a_rebuild_keeps_unchanged_files_and_writes_changed_ones_afresh() {
     let dir = tmp("unchanged");
@@ -389,9 +392,6 @@ fn a_rebuild_keeps_unchanged_files_and_writes_changed_ones_afresh() {
     let changed = inodes(&out);
     let compute = "dev/us-east-2/compute.template.json";
     for ((rel, was), (_, is)) in now.iter().zip(&changed) {
-        if rel == compute || rel == "manifest.json" || rel.starts_with("pipeline/") {
-            continue; // may change with the parameter
-        }
         if rel.ends_with("network.template.json") {
             assert_eq!(was, is, "{rel} does not depend on the parameter");
         }

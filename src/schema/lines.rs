@@ -4,7 +4,7 @@
 
 /// A keyed line: its key (a type name, in `cfn.schemas`) and the byte range of the
 /// rest of the line (the type's JSON) in the whole text.
-pub struct TypeLine<'t> {
+pub struct KeyedLine<'t> {
     pub name: &'t str,
     pub start: usize,
     pub end: usize,
@@ -16,7 +16,7 @@ pub struct TypeLine<'t> {
 pub fn keyed_lines(
     text: &str,
     header: usize,
-) -> impl Iterator<Item = (usize, Option<TypeLine<'_>>)> {
+) -> impl Iterator<Item = (usize, Option<KeyedLine<'_>>)> {
     let mut at = 0;
     text.split_inclusive('\n')
         .enumerate()
@@ -30,7 +30,7 @@ pub fn keyed_lines(
             let parsed = body
                 .split_once('\t')
                 .filter(|(name, _)| !name.is_empty())
-                .map(|(name, json)| TypeLine {
+                .map(|(name, json)| KeyedLine {
                     name,
                     start: start + name.len() + 1,
                     end: start + name.len() + 1 + json.len(),
