@@ -15,7 +15,7 @@ use sleuthc::{compile, Mode, Options};
 // `main`), so that in-process times are those it sees (the system allocator is about
 // a fifth slower here).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: sleuthc::alloc::MiMalloc = sleuthc::alloc::MiMalloc;
 
 struct NoImports;
 

@@ -155,7 +155,7 @@ const EXIT_IO: u8 = 2;
 // The compiler allocates many small values; mimalloc is markedly faster than the
 // system allocator for that (see docs/PERFORMANCE.md).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: sleuthc::alloc::MiMalloc = sleuthc::alloc::MiMalloc;
 
 fn main() -> ExitCode {
     sleuthc::alloc::keep_freed_memory();
