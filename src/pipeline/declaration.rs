@@ -710,11 +710,11 @@ impl Declaration {
     /// `ArtifactStores` of the resource (or `None` when `ArtifactStore` will do).
     pub fn cfn_store(&self) -> (&'static str, Json) {
         let one = |s: &Store| {
-            json!({
-                "Type": "S3",
-                "Location": s.bucket.cfn,
-                "EncryptionKey": { "Type": "KMS", "Id": s.key.cfn },
-            })
+            object! {
+                "Type" => "S3",
+                "Location" => s.bucket.cfn.clone(),
+                "EncryptionKey" => object! { "Type" => "KMS", "Id" => s.key.cfn.clone() },
+            }
         };
         if self.stores.len() == 1 {
             ("ArtifactStore", one(&self.stores[0]))
@@ -724,7 +724,7 @@ impl Declaration {
                 Json::Array(
                     self.stores
                         .iter()
-                        .map(|s| json!({ "Region": s.region, "ArtifactStore": one(s) }))
+                        .map(|s| object! { "Region" => s.region.as_str(), "ArtifactStore" => one(s) })
                         .collect(),
                 ),
             )
@@ -765,10 +765,10 @@ impl Declaration {
         p.insert("version".into(), json!(1));
         p.insert("executionMode".into(), json!(self.execution_mode));
         p.insert("pipelineType".into(), json!("V2"));
-        json!({
-            "pipeline": p,
-            "tags": tags.iter().map(|(k, v)| json!({ "key": k, "value": v })).collect::<Vec<_>>(),
-        })
+        object! {
+            "pipeline" => p,
+            "tags" => tags.iter().map(|(k, v)| json!({ "key": k, "value": v })).collect::<Vec<_>>(),
+        }
     }
 
     /// What CodePipeline's structure rules (and cfn-lint's E3700-E3703) would refuse,
@@ -961,7 +961,7 @@ fn stage_json(s: &Stage, form: Form) -> Json {
             Json::Object(m)
         })
         .collect();
-    json!({ key("Name", "name"): s.name, key("Actions", "actions"): actions })
+    object! { key("Name", "name") => s.name.as_str(), key("Actions", "actions") => actions }
 }
 
 #[cfg(test)]

@@ -5,6 +5,18 @@
 //! declaration as `create-pipeline` takes it, a support template per extra region and
 //! a bootstrap template per target account and region.
 
+/// A JSON object of `key => value` pairs, in this order, each value moved in with
+/// `Value::from`. Templates embed large trees (policy statements, stage lists): the
+/// `json!` macro copies every value it interpolates through serialization
+/// (`serde_json::to_value`), a deep copy of each tree; this moves it.
+macro_rules! object {
+    ($($key:expr => $value:expr),* $(,)?) => {{
+        let mut map = serde_json::Map::new();
+        $( map.insert(::std::string::String::from($key), serde_json::Value::from($value)); )*
+        serde_json::Value::Object(map)
+    }};
+}
+
 pub mod declaration;
 pub mod github;
 pub mod layout;
@@ -143,12 +155,14 @@ pub fn emit(
     let targets = bootstrap_targets(&built, ex, rebuild.github_actions);
     let mut bootstrap_files = Vec::new();
     let mut bootstrap_entries = Vec::new();
+    let mut derived = templates::DerivedActions::default();
     for b in &targets {
         let span = built
             .iter()
             .find(|(_, n, _)| n.pipeline == b.pipelines[0].pipeline)
             .map_or(ex.pipelines[0].name_span, |(_, _, d)| d.name_span);
-        let Some(t) = templates::bootstrap_template(b, &app, &tags, span, diags) else {
+        let Some(t) = templates::bootstrap_template(b, &app, &tags, span, &mut derived, diags)
+        else {
             continue;
         };
         let path = format!("bootstrap/{}-{}.template.json", b.account, b.region);
@@ -180,6 +194,7 @@ pub fn emit(
                     &app,
                     &tags,
                     ex.pipelines[0].name_span,
+                    &mut derived,
                     &mut scratch,
                 )?;
                 Some(OutputFile {

@@ -75,7 +75,12 @@ fn template(
 }
 
 fn output(description: &str, value: Json) -> Json {
-    json!({ "Description": description, "Value": value })
+    object! { "Description" => description, "Value" => value }
+}
+
+/// An IAM policy document.
+fn policy_document(statements: Vec<Json>) -> Json {
+    object! { "Version" => "2012-10-17", "Statement" => statements }
 }
 
 /// The deploy roles that read the artifact store of `region` from other accounts
@@ -150,17 +155,17 @@ fn artifact_store(
     }
     resources.insert(
         "ArtifactKey".into(),
-        json!({
-            "Type": "AWS::KMS::Key",
-            "DeletionPolicy": "Retain",
-            "UpdateReplacePolicy": "Retain",
-            "Properties": {
-                "Description": format!("Encrypts the artifacts of pipeline {} in {region}", names.pipeline_name()),
-                "EnableKeyRotation": true,
-                "KeyPolicy": { "Version": "2012-10-17", "Statement": statements },
-                "Tags": tag_list(tags),
+        object! {
+            "Type" => "AWS::KMS::Key",
+            "DeletionPolicy" => "Retain",
+            "UpdateReplacePolicy" => "Retain",
+            "Properties" => object! {
+                "Description" => format!("Encrypts the artifacts of pipeline {} in {region}", names.pipeline_name()),
+                "EnableKeyRotation" => true,
+                "KeyPolicy" => policy_document(statements),
+                "Tags" => tag_list(tags),
             },
-        }),
+        },
     );
     resources.insert(
         "ArtifactKeyAlias".into(),
@@ -246,13 +251,13 @@ fn artifact_store(
     }
     resources.insert(
         "ArtifactBucketPolicy".into(),
-        json!({
-            "Type": "AWS::S3::BucketPolicy",
-            "Properties": {
-                "Bucket": { "Ref": "ArtifactBucket" },
-                "PolicyDocument": { "Version": "2012-10-17", "Statement": statements },
+        object! {
+            "Type" => "AWS::S3::BucketPolicy",
+            "Properties" => object! {
+                "Bucket" => json!({ "Ref": "ArtifactBucket" }),
+                "PolicyDocument" => policy_document(statements),
             },
-        }),
+        },
     );
 }
 
@@ -270,7 +275,7 @@ fn trust(service: &str, own_account: bool) -> Json {
         statement["Condition"] =
             json!({ "StringEquals": { "aws:SourceAccount": { "Ref": "AWS::AccountId" } } });
     }
-    json!({ "Version": "2012-10-17", "Statement": [statement] })
+    policy_document(vec![statement])
 }
 
 /// An IAM role with one inline policy, tagged; `name` is `None` for a role
@@ -291,17 +296,17 @@ fn role(
     props.insert("AssumeRolePolicyDocument".into(), trust);
     props.insert(
         "Policies".into(),
-        json!([{
-            "PolicyName": policy,
-            "PolicyDocument": { "Version": "2012-10-17", "Statement": statements },
+        Json::Array(vec![object! {
+            "PolicyName" => policy,
+            "PolicyDocument" => policy_document(statements),
         }]),
     );
     props.insert("Tags".into(), tag_list(tags));
-    json!({ "Type": "AWS::IAM::Role", "Properties": props })
+    object! { "Type" => "AWS::IAM::Role", "Properties" => props }
 }
 
 fn statement(sid: &str, actions: &[&str], resource: Json) -> Json {
-    json!({ "Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resource })
+    object! { "Sid" => sid, "Effect" => "Allow", "Action" => actions, "Resource" => resource }
 }
 
 /// The pipeline template.
@@ -604,7 +609,7 @@ pub fn pipeline_template(p: &PipelineInput<'_>) -> Json {
     pipeline.insert("Tags".into(), tag_list(tags));
     resources.insert(
         "Pipeline".into(),
-        json!({ "Type": "AWS::CodePipeline::Pipeline", "Properties": pipeline }),
+        object! { "Type" => "AWS::CodePipeline::Pipeline", "Properties" => pipeline },
     );
 
     let mut outputs = JsonMap::new();
@@ -783,12 +788,14 @@ pub struct BootstrapTarget<'a> {
 }
 
 /// The bootstrap template of one account and region, or `None` after reporting a
-/// resource type whose permissions cannot be derived.
-pub fn bootstrap_template(
-    b: &BootstrapTarget<'_>,
+/// resource type whose permissions cannot be derived. `derived`: the execution role
+/// actions of the targets before this one.
+pub fn bootstrap_template<'a>(
+    b: &BootstrapTarget<'a>,
     app: &str,
     tags: &[(String, String)],
     span: Span,
+    derived: &mut DerivedActions<'a>,
     diags: &mut Diagnostics,
 ) -> Option<Json> {
     let region = b.region;
@@ -864,32 +871,29 @@ pub fn bootstrap_template(
     ];
     resources.insert(
         "DeployRole".into(),
-        json!({
-            "Type": "AWS::IAM::Role",
-            "Properties": {
-                "RoleName": names.deploy_role(region),
-                "Description": format!("Assumed by the pipelines of {app} to deploy its stacks here"),
-                "AssumeRolePolicyDocument": {
-                    "Version": "2012-10-17",
-                    "Statement": [{
-                        "Effect": "Allow",
-                        "Principal": { "AWS": pipeline_accounts.iter().map(|a| sub(a, region)).collect::<Vec<_>>() },
-                        "Action": "sts:AssumeRole",
-                        "Condition": { "ArnEquals": { "aws:PrincipalArn": pipeline_roles } },
-                    }],
-                },
-                "Policies": [{
-                    "PolicyName": "deploy",
-                    "PolicyDocument": { "Version": "2012-10-17", "Statement": deploy },
+        object! {
+            "Type" => "AWS::IAM::Role",
+            "Properties" => object! {
+                "RoleName" => names.deploy_role(region),
+                "Description" => format!("Assumed by the pipelines of {app} to deploy its stacks here"),
+                "AssumeRolePolicyDocument" => policy_document(vec![object! {
+                    "Effect" => "Allow",
+                    "Principal" => object! { "AWS" => pipeline_accounts.iter().map(|a| sub(a, region)).collect::<Vec<_>>() },
+                    "Action" => "sts:AssumeRole",
+                    "Condition" => object! { "ArnEquals" => object! { "aws:PrincipalArn" => pipeline_roles } },
+                }]),
+                "Policies" => vec![object! {
+                    "PolicyName" => "deploy",
+                    "PolicyDocument" => policy_document(deploy),
                 }],
-                "Tags": tag_list(tags),
+                "Tags" => tag_list(tags),
             },
-        }),
+        },
     );
 
     // The execution role: what CloudFormation needs to manage the types deployed here.
     let managed = match &b.policy {
-        ExecutionPolicy::Derived => derived_policies(b, app, span, &mut resources, diags)?,
+        ExecutionPolicy::Derived => derived_policies(b, app, span, &mut resources, derived, diags)?,
         ExecutionPolicy::Admin => {
             vec![json!({ "Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess" })]
         }
@@ -912,14 +916,16 @@ pub fn bootstrap_template(
     if !reads.is_empty() {
         exec_props.insert(
             "Policies".into(),
-            json!([{ "PolicyName": "read-references", "PolicyDocument": {
-                "Version": "2012-10-17", "Statement": std::mem::take(&mut reads) } }]),
+            Json::Array(vec![object! {
+                "PolicyName" => "read-references",
+                "PolicyDocument" => policy_document(std::mem::take(&mut reads)),
+            }]),
         );
     }
     exec_props.insert("Tags".into(), tag_list(tags));
     resources.insert(
         "CfnExecRole".into(),
-        json!({ "Type": "AWS::IAM::Role", "Properties": exec_props }),
+        object! { "Type" => "AWS::IAM::Role", "Properties" => exec_props },
     );
 
     let mut outputs = JsonMap::new();
@@ -994,29 +1000,32 @@ const SCHEMA_OMITS: &[(&str, &[&str])] = &[(
     &["kms:Decrypt", "kms:GenerateDataKey"],
 )];
 
-/// The handler permissions of every resource type deployed to `b`, as managed
-/// policies added to `resources`; their `Ref`s, or `None` after reporting a type
+/// The actions of execution roles derived so far, by the resource types (sorted) they
+/// are for: the accounts and regions a pipeline deploys to often have the same types,
+/// and sorting a few hundred actions case-insensitively is most of the derivation.
+#[derive(Default)]
+pub struct DerivedActions<'a>(Vec<(Vec<&'a str>, ExecActions)>);
+
+/// The actions CloudFormation needs for a set of resource types, sorted by their lower
+/// case, without duplicates: those on IAM roles, instance profiles and policies (which
+/// are scoped to the app's own), and the others.
+#[derive(Clone)]
+struct ExecActions {
+    iam: Vec<&'static str>,
+    anywhere: Vec<&'static str>,
+}
+
+/// The handler permissions of `types` (sorted), or `None` after reporting each type
 /// whose permissions are not known.
-fn derived_policies(
+fn exec_actions(
     b: &BootstrapTarget<'_>,
-    app: &str,
+    types: &[&str],
     span: Span,
-    resources: &mut JsonMap<String, Json>,
     diags: &mut Diagnostics,
-) -> Option<Vec<Json>> {
-    let region = b.region;
-    let mut types: Vec<&str> = Vec::new();
-    for s in &b.stacks {
-        for r in s.resources.values() {
-            if !types.contains(&r.type_name.as_str()) {
-                types.push(&r.type_name);
-            }
-        }
-    }
-    types.sort_unstable();
+) -> Option<ExecActions> {
     let mut actions: Vec<&'static str> = Vec::new();
     let mut ok = true;
-    for t in &types {
+    for t in types {
         if let Some((_, extra)) = SCHEMA_OMITS.iter().find(|(ty, _)| ty == t) {
             actions.extend(extra.iter().copied());
         }
@@ -1031,7 +1040,7 @@ fn derived_policies(
                         span,
                         format!("the permissions CloudFormation needs for `{t}` are not known"),
                     )
-                    .with_label(format!("this pipeline deploys `{t}` to {} {region}", b.account))
+                    .with_label(format!("this pipeline deploys `{t}` to {} {}", b.account, b.region))
                     .with_help("its resource provider schema lists no handler permissions: give the pipeline `execution_policy = [\"<managed policy ARN>\", ...]` (or `admin`)"),
                 );
                 ok = false;
@@ -1048,8 +1057,39 @@ fn derived_policies(
     // IAM actions on roles, instance profiles and policies are scoped to the names
     // CloudFormation gives the app's resources (`<stack name>-<id>-<suffix>`, or the
     // name a template sets): the role cannot touch the account's other roles.
-    let (iam, anywhere): (Vec<&'static str>, Vec<&'static str>) =
-        actions.iter().partition(|a| scoped_iam(a).is_some());
+    let (iam, anywhere) = actions.iter().partition(|a| scoped_iam(a).is_some());
+    Some(ExecActions { iam, anywhere })
+}
+
+/// The handler permissions of every resource type deployed to `b`, as managed
+/// policies added to `resources`; their `Ref`s, or `None` after reporting a type
+/// whose permissions are not known.
+fn derived_policies<'a>(
+    b: &BootstrapTarget<'a>,
+    app: &str,
+    span: Span,
+    resources: &mut JsonMap<String, Json>,
+    derived: &mut DerivedActions<'a>,
+    diags: &mut Diagnostics,
+) -> Option<Vec<Json>> {
+    let region = b.region;
+    let mut types: Vec<&'a str> = Vec::new();
+    for s in b.stacks.iter().copied() {
+        for r in s.resources.values() {
+            if !types.contains(&r.type_name.as_str()) {
+                types.push(&r.type_name);
+            }
+        }
+    }
+    types.sort_unstable();
+    let ExecActions { iam, anywhere } = match derived.0.iter().find(|(t, _)| *t == types) {
+        Some((_, actions)) => actions.clone(),
+        None => {
+            let actions = exec_actions(b, &types, span, diags)?;
+            derived.0.push((types.clone(), actions.clone()));
+            actions
+        }
+    };
     let chunks = chunk_actions(&anywhere);
     let iam_statements = iam_statements(&iam, &b.stacks);
     let policies = chunks.len() + usize::from(!iam_statements.is_empty());
@@ -1058,7 +1098,7 @@ fn derived_policies(
             Diagnostic::error(
                 Code::ExecutionPolicy,
                 span,
-                format!("the execution role of {} {region} needs {} actions, more than IAM's policy size limits hold", b.account, actions.len()),
+                format!("the execution role of {} {region} needs {} actions, more than IAM's policy size limits hold", b.account, iam.len() + anywhere.len()),
             )
             .with_label("in this pipeline")
             .with_help("deploy fewer kinds of resources to one account and region"),
@@ -1079,14 +1119,14 @@ fn derived_policies(
         }
         resources.insert(
             id.clone(),
-            json!({
-                "Type": "AWS::IAM::ManagedPolicy",
-                "Metadata": metadata,
-                "Properties": {
-                    "Description": format!("What CloudFormation needs to manage the resource types {app} deploys here (part {} of {policies})", k + 1),
-                    "PolicyDocument": { "Version": "2012-10-17", "Statement": document },
+            object! {
+                "Type" => "AWS::IAM::ManagedPolicy",
+                "Metadata" => metadata,
+                "Properties" => object! {
+                    "Description" => format!("What CloudFormation needs to manage the resource types {app} deploys here (part {} of {policies})", k + 1),
+                    "PolicyDocument" => policy_document(document),
                 },
-            }),
+            },
         );
         managed.push(json!({ "Ref": id }));
     }
