@@ -6,6 +6,23 @@
 //! diagnostics instead of stopping at the first; the driver stops between phases when
 //! errors were reported. The library does no I/O: callers pass a [`source::SourceLoader`].
 
+/// A JSON object of `key => value` pairs, in this order, each value moved in with
+/// `serde_json::Value::from`, in a map sized for exactly its keys.
+///
+/// Two costs of `serde_json::json!` that templates pay thousands of times: it copies
+/// every value it interpolates through serialization (`to_value`: a deep copy of an
+/// embedded tree, a policy or a stage list), and its maps start empty, so a map of
+/// one to three keys grows to room for three entries (312 bytes with
+/// `preserve_order`) where one `{"Ref": ...}` needs 104.
+macro_rules! object {
+    (@one $key:expr) => { () };
+    ($($key:expr => $value:expr),* $(,)?) => {{
+        let mut map = serde_json::Map::with_capacity(<[()]>::len(&[$(object!(@one $key)),*]));
+        $( map.insert(::std::string::String::from($key), serde_json::Value::from($value)); )*
+        serde_json::Value::Object(map)
+    }};
+}
+
 pub mod alloc;
 pub mod codes;
 pub mod diagnostics;

@@ -213,13 +213,13 @@ fn call_unchecked(
                         }
                     }
                     Ok(deploy(
-                        json!({"Fn::Join": [sep, parts]}),
+                        object! { "Fn::Join" => vec![Json::from(sep), Json::Array(parts)] },
                         span,
                         "a joined string",
                     ))
                 }
                 Value::Deploy(d) if d.shape == DeployShape::List => Ok(deploy(
-                    json!({"Fn::Join": [sep, d.json]}),
+                    object! { "Fn::Join" => vec![Json::from(sep), d.json.clone()] },
                     span,
                     "a joined string",
                 )),
@@ -238,7 +238,7 @@ fn call_unchecked(
                         .collect(),
                 )),
                 Value::Deploy(d) if d.shape == DeployShape::Scalar => Ok(Value::Deploy(Deploy {
-                    json: json!({"Fn::Split": [sep, d.json]}),
+                    json: object! { "Fn::Split" => vec![Json::from(sep), d.json.clone()] },
                     shape: DeployShape::List,
                     origin: span,
                     what: format!("a split of {}", d.what),
@@ -269,7 +269,7 @@ fn call_unchecked(
                     .with_label("out of range")),
                 },
                 Value::Deploy(d) if d.shape == DeployShape::List => Ok(deploy(
-                    json!({"Fn::Select": [i, d.json]}),
+                    object! { "Fn::Select" => vec![Json::from(i), d.json.clone()] },
                     span,
                     "an element of a deploy-time list",
                 )),
@@ -469,12 +469,12 @@ fn call_unchecked(
         }
         Builtin::Base64 => match &arg(0).0 {
             Value::Str(s) => Ok(deploy(
-                json!({"Fn::Base64": s}),
+                object! { "Fn::Base64" => s.as_str() },
                 span,
                 "a base64-encoded string",
             )),
             Value::Deploy(d) if d.shape == DeployShape::Scalar => Ok(deploy(
-                json!({"Fn::Base64": d.json}),
+                object! { "Fn::Base64" => d.json.clone() },
                 span,
                 "a base64-encoded string",
             )),

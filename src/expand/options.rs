@@ -578,8 +578,9 @@ pub(super) fn tags(
             let list = merged
                 .into_iter()
                 .map(|(k, v)| {
-                    let mut o = serde_json::Map::new();
                     let own = extras.shift_remove(&k).unwrap_or_default();
+                    let mut o =
+                        serde_json::Map::with_capacity(2 + own.len() + extra_required.len());
                     o.insert("Key".into(), Json::String(k));
                     o.insert("Value".into(), v);
                     o.extend(own);

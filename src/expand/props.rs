@@ -487,7 +487,7 @@ pub(super) fn to_cfn(v: &Value, shape: &Shape, path: &Path<'_>) -> Result<Json, 
             Ok(Json::Array(out))
         }
         (Value::Record(m), Shape::Map(item)) => {
-            let mut out = serde_json::Map::new();
+            let mut out = serde_json::Map::with_capacity(m.len());
             for (k, x) in m {
                 if matches!(x, Value::None | Value::Error) {
                     continue;
@@ -503,7 +503,7 @@ pub(super) fn to_cfn(v: &Value, shape: &Shape, path: &Path<'_>) -> Result<Json, 
                 required,
             },
         ) => {
-            let mut out = serde_json::Map::new();
+            let mut out = serde_json::Map::with_capacity(m.len());
             for (k, x) in m {
                 let sub = Path::Key(path, k);
                 let Some(s) = properties.get(k) else {
@@ -698,8 +698,8 @@ pub fn sub_or_join(pieces: Vec<Json>) -> Json {
         }
     }
     if simple {
-        json!({"Fn::Sub": template})
+        object! { "Fn::Sub" => template }
     } else {
-        json!({"Fn::Join": ["", pieces]})
+        object! { "Fn::Join" => vec![Json::from(""), Json::Array(pieces)] }
     }
 }

@@ -146,12 +146,15 @@ impl Value {
                     .map(Value::plain_json)
                     .collect::<Option<_>>()?,
             ),
-            Value::Record(m) => Json::Object(
-                m.iter()
-                    .filter(|(_, x)| !matches!(x, Value::None))
-                    .map(|(k, x)| Some((k.clone(), x.plain_json()?)))
-                    .collect::<Option<_>>()?,
-            ),
+            Value::Record(m) => {
+                let mut out = serde_json::Map::with_capacity(m.len());
+                for (k, x) in m {
+                    if !matches!(x, Value::None) {
+                        out.insert(k.clone(), x.plain_json()?);
+                    }
+                }
+                Json::Object(out)
+            }
             _ => return None,
         })
     }

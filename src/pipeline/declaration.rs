@@ -50,7 +50,7 @@ impl Val {
     /// `{"Ref": id}` in the template, `literal` in the declaration.
     pub fn by_ref(id: &str, literal: impl Into<String>) -> Val {
         Val {
-            cfn: json!({ "Ref": id }),
+            cfn: object! { "Ref" => id },
             literal: literal.into(),
         }
     }
@@ -58,7 +58,7 @@ impl Val {
     /// `{"Fn::GetAtt": [id, attr]}` in the template, `literal` in the declaration.
     pub fn get_att(id: &str, attr: &str, literal: impl Into<String>) -> Val {
         Val {
-            cfn: json!({ "Fn::GetAtt": [id, attr] }),
+            cfn: object! { "Fn::GetAtt" => vec![id, attr] },
             literal: literal.into(),
         }
     }
@@ -902,16 +902,16 @@ fn stage_json(s: &Stage, form: Form) -> Json {
         .actions
         .iter()
         .map(|a| {
-            let mut m = JsonMap::new();
+            let mut m = JsonMap::with_capacity(9);
             m.insert(key("Name", "name").into(), json!(a.name));
             m.insert(
                 key("ActionTypeId", "actionTypeId").into(),
-                json!({
-                    key("Category", "category"): a.category,
-                    key("Owner", "owner"): "AWS",
-                    key("Provider", "provider"): a.provider,
-                    key("Version", "version"): "1",
-                }),
+                object! {
+                    key("Category", "category") => a.category,
+                    key("Owner", "owner") => "AWS",
+                    key("Provider", "provider") => a.provider,
+                    key("Version", "version") => "1",
+                },
             );
             if !a.configuration.is_empty() {
                 let config: JsonMap<String, Json> = a
@@ -934,7 +934,7 @@ fn stage_json(s: &Stage, form: Form) -> Json {
                 Json::Array(
                     names
                         .iter()
-                        .map(|n| json!({ key("Name", "name"): n }))
+                        .map(|n| object! { key("Name", "name") => *n })
                         .collect(),
                 )
             };

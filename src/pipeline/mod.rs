@@ -5,18 +5,6 @@
 //! declaration as `create-pipeline` takes it, a support template per extra region and
 //! a bootstrap template per target account and region.
 
-/// A JSON object of `key => value` pairs, in this order, each value moved in with
-/// `Value::from`. Templates embed large trees (policy statements, stage lists): the
-/// `json!` macro copies every value it interpolates through serialization
-/// (`serde_json::to_value`), a deep copy of each tree; this moves it.
-macro_rules! object {
-    ($($key:expr => $value:expr),* $(,)?) => {{
-        let mut map = serde_json::Map::new();
-        $( map.insert(::std::string::String::from($key), serde_json::Value::from($value)); )*
-        serde_json::Value::Object(map)
-    }};
-}
-
 pub mod declaration;
 pub mod github;
 pub mod layout;

@@ -46,7 +46,7 @@ pub struct PipelineInput<'a> {
 fn sub(arn: &str, region: &str) -> Json {
     let prefix = format!("arn:{}:", partition(region));
     match arn.strip_prefix(&prefix) {
-        Some(rest) => json!({ "Fn::Sub": format!("arn:${{AWS::Partition}}:{rest}") }),
+        Some(rest) => object! { "Fn::Sub" => format!("arn:${{AWS::Partition}}:{rest}") },
         None => json!(arn),
     }
 }
@@ -54,7 +54,7 @@ fn sub(arn: &str, region: &str) -> Json {
 fn tag_list(tags: &[(String, String)]) -> Json {
     Json::Array(
         tags.iter()
-            .map(|(k, v)| json!({ "Key": k, "Value": v }))
+            .map(|(k, v)| object! { "Key" => k.as_str(), "Value" => v.as_str() })
             .collect(),
     )
 }
@@ -64,7 +64,7 @@ fn template(
     resources: JsonMap<String, Json>,
     outputs: JsonMap<String, Json>,
 ) -> Json {
-    let mut t = JsonMap::new();
+    let mut t = JsonMap::with_capacity(4);
     t.insert("AWSTemplateFormatVersion".into(), json!("2010-09-09"));
     t.insert("Description".into(), json!(description));
     t.insert("Resources".into(), Json::Object(resources));

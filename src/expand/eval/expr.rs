@@ -2,7 +2,7 @@
 //! indexing, calls and string interpolation.
 
 use crate::Map;
-use serde_json::{json, Value as Json};
+use serde_json::Value as Json;
 
 use super::*;
 use crate::codes::Code;
@@ -335,7 +335,7 @@ impl Expander<'_> {
     ) -> Value {
         if attr == "ref" {
             return Value::Deploy(Deploy {
-                json: json!({"Ref": r.logical_id}),
+                json: object! { "Ref" => r.logical_id.as_str() },
                 shape: DeployShape::Scalar,
                 origin: span,
                 what: format!("the Ref of `{}`", r.name),
@@ -345,7 +345,7 @@ impl Expander<'_> {
         let attrs: &[String] = schema.map_or(&[], |s| &s.attributes);
         if attrs.iter().any(|a| a == attr) || schema.is_some_and(|s| s.has_attribute(attr)) {
             return Value::Deploy(Deploy {
-                json: json!({"Fn::GetAtt": [r.logical_id, attr]}),
+                json: object! { "Fn::GetAtt" => vec![r.logical_id.as_str(), attr] },
                 shape: DeployShape::Scalar,
                 origin: span,
                 what: format!("`{}.{attr}`", r.name),
@@ -507,7 +507,7 @@ impl Expander<'_> {
                 args.insert("Region".into(), Json::String(region));
             }
             return Value::Deploy(Deploy {
-                json: json!({ "Fn::GetStackOutput": args }),
+                json: object! { "Fn::GetStackOutput" => args },
                 shape: DeployShape::Scalar,
                 origin: span,
                 what,
@@ -517,10 +517,10 @@ impl Expander<'_> {
         if !f.imports.contains(&export) {
             f.imports.push(export.clone());
         }
-        let import = json!({"Fn::ImportValue": export});
+        let import = object! { "Fn::ImportValue" => export.as_str() };
         if is_list {
             Value::Deploy(Deploy {
-                json: json!({"Fn::Split": [",", import]}),
+                json: object! { "Fn::Split" => vec![Json::from(","), import] },
                 shape: DeployShape::List,
                 origin: span,
                 what,
@@ -637,7 +637,7 @@ impl Expander<'_> {
             }
             (Value::Deploy(d), Value::Int(n)) if d.shape == DeployShape::List => {
                 Value::Deploy(Deploy {
-                    json: json!({"Fn::Select": [n, d.json]}),
+                    json: object! { "Fn::Select" => vec![Json::from(n), d.json] },
                     shape: DeployShape::Scalar,
                     origin: span,
                     what: d.what,

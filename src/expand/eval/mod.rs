@@ -9,7 +9,7 @@ mod stmt;
 use std::collections::HashMap;
 
 use crate::Map;
-use serde_json::{json, Value as Json};
+use serde_json::Value as Json;
 
 use super::builtins::pascal_case;
 use super::env::{AppInfo, EnvInfo};
@@ -416,7 +416,9 @@ impl<'a> Expander<'a> {
             return None;
         }
         let json = match value {
-            Value::Deploy(d) if d.shape == DeployShape::List => json!({"Fn::Join": [",", d.json]}),
+            Value::Deploy(d) if d.shape == DeployShape::List => {
+                object! { "Fn::Join" => vec![Json::from(","), d.json.clone()] }
+            }
             Value::List(xs)
                 if xs
                     .iter()
@@ -441,7 +443,7 @@ impl<'a> Expander<'a> {
                             .collect::<Vec<_>>()
                             .join(","),
                     ),
-                    Some(p) => json!({"Fn::Join": [",", p]}),
+                    Some(p) => object! { "Fn::Join" => vec![Json::from(","), Json::Array(p)] },
                     None => Json::Null,
                 }
             }
@@ -602,8 +604,8 @@ pub(super) fn aws_field(env: &EnvInfo, region: &str, name: &str, span: Span) -> 
             }
             .to_string(),
         ),
-        "stack_name" => deploy(json!({"Ref": "AWS::StackName"}), "`aws.stack_name`"),
-        "stack_id" => deploy(json!({"Ref": "AWS::StackId"}), "`aws.stack_id`"),
+        "stack_name" => deploy(object! { "Ref" => "AWS::StackName" }, "`aws.stack_name`"),
+        "stack_id" => deploy(object! { "Ref" => "AWS::StackId" }, "`aws.stack_id`"),
         _ => return None,
     })
 }
