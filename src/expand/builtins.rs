@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value as Json};
 
-use super::value::{Deploy, DeployShape, StackTarget, Value};
+use super::value::{copy_json, Deploy, DeployShape, StackTarget, Value};
 use crate::codes::Code;
 use crate::diagnostics::Diagnostic;
 use crate::span::Span;
@@ -206,7 +206,7 @@ fn call_unchecked(
                         match x {
                             Value::Str(s) => parts.push(Json::String(s.clone())),
                             Value::Deploy(d) if d.shape == DeployShape::Scalar => {
-                                parts.push(d.json.clone())
+                                parts.push(copy_json(&d.json))
                             }
                             Value::Int(n) => parts.push(Json::String(n.to_string())),
                             _ => return Err(wrong(b, arg(1), "a list of strings")),
@@ -219,7 +219,7 @@ fn call_unchecked(
                     ))
                 }
                 Value::Deploy(d) if d.shape == DeployShape::List => Ok(deploy(
-                    object! { "Fn::Join" => vec![Json::from(sep), d.json.clone()] },
+                    object! { "Fn::Join" => vec![Json::from(sep), copy_json(&d.json)] },
                     span,
                     "a joined string",
                 )),
@@ -238,7 +238,7 @@ fn call_unchecked(
                         .collect(),
                 )),
                 Value::Deploy(d) if d.shape == DeployShape::Scalar => Ok(Value::Deploy(Deploy {
-                    json: object! { "Fn::Split" => vec![Json::from(sep), d.json.clone()] },
+                    json: object! { "Fn::Split" => vec![Json::from(sep), copy_json(&d.json)] },
                     shape: DeployShape::List,
                     origin: span,
                     what: format!("a split of {}", d.what),
@@ -269,7 +269,7 @@ fn call_unchecked(
                     .with_label("out of range")),
                 },
                 Value::Deploy(d) if d.shape == DeployShape::List => Ok(deploy(
-                    object! { "Fn::Select" => vec![Json::from(i), d.json.clone()] },
+                    object! { "Fn::Select" => vec![Json::from(i), copy_json(&d.json)] },
                     span,
                     "an element of a deploy-time list",
                 )),
@@ -474,7 +474,7 @@ fn call_unchecked(
                 "a base64-encoded string",
             )),
             Value::Deploy(d) if d.shape == DeployShape::Scalar => Ok(deploy(
-                object! { "Fn::Base64" => d.json.clone() },
+                object! { "Fn::Base64" => copy_json(&d.json) },
                 span,
                 "a base64-encoded string",
             )),

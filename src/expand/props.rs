@@ -6,7 +6,7 @@ use serde_json::{json, Value as Json};
 
 use super::env::{AppInfo, EnvInfo};
 use super::options::{option, tags};
-use super::value::{DeployShape, ResourceRef, Value};
+use super::value::{copy_json, DeployShape, ResourceRef, Value};
 use super::{CfnResource, RefKind, ResourceDependency};
 use crate::codes::Code;
 use crate::diagnostics::{did_you_mean, Diagnostic};
@@ -367,14 +367,14 @@ pub(super) fn to_cfn(v: &Value, shape: &Shape, path: &Path<'_>) -> Result<Json, 
             })
         }
         (Value::Deploy(_), _) => match v {
-            Value::Deploy(d) => Ok(d.json.clone()),
+            Value::Deploy(d) => Ok(copy_json(&d.json)),
             _ => Err(mismatch()),
         },
-        (Value::Secret(d), Shape::String | Shape::Json) => Ok(d.json.clone()),
+        (Value::Secret(d), Shape::String | Shape::Json) => Ok(copy_json(&d.json)),
         (Value::Secret(d), Shape::Union(alts))
             if alts.iter().any(|a| matches!(a, Shape::String)) =>
         {
-            Ok(d.json.clone())
+            Ok(copy_json(&d.json))
         }
         (Value::Secret(d), _) => Err(PropError {
             origin: Some((d.origin, d.what.clone())),

@@ -16,7 +16,7 @@ pub enum DeployShape {
 }
 
 /// A value only CloudFormation knows: its intrinsic form and where it came from.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct Deploy {
     pub json: Json,
     pub shape: DeployShape,
@@ -24,6 +24,35 @@ pub struct Deploy {
     pub origin: Span,
     /// What it is, in words: "the Ref of `vpc`", "an import of network.vpc_id".
     pub what: String,
+}
+
+impl Clone for Deploy {
+    fn clone(&self) -> Deploy {
+        Deploy {
+            json: copy_json(&self.json),
+            shape: self.shape,
+            origin: self.origin,
+            what: self.what.clone(),
+        }
+    }
+}
+
+/// A copy of `j` whose maps have room for exactly their keys. A cloned
+/// `serde_json::Map` keeps room for at least three entries (312 bytes with
+/// `preserve_order`) however few it holds, and a deploy-time value's intrinsic
+/// (`{"Ref": ...}`, 104 bytes of entries) is copied into every property that uses it.
+pub fn copy_json(j: &Json) -> Json {
+    match j {
+        Json::Object(m) => {
+            let mut out = serde_json::Map::with_capacity(m.len());
+            for (k, v) in m {
+                out.insert(k.clone(), copy_json(v));
+            }
+            Json::Object(out)
+        }
+        Json::Array(xs) => Json::Array(xs.iter().map(copy_json).collect()),
+        other => other.clone(),
+    }
 }
 
 /// Another stack of the same environment, as the target of a reference: `network`,
@@ -139,7 +168,7 @@ impl Value {
             Value::Int(n) => Json::from(*n),
             Value::Bool(b) => Json::Bool(*b),
             Value::Duration(s) => Json::from(*s),
-            Value::Deploy(d) => d.json.clone(),
+            Value::Deploy(d) => copy_json(&d.json),
             Value::List(xs) => Json::Array(
                 xs.iter()
                     .filter(|x| !matches!(x, Value::None))

@@ -13,7 +13,7 @@ use serde_json::Value as Json;
 
 use super::builtins::pascal_case;
 use super::env::{AppInfo, EnvInfo};
-use super::value::{Deploy, DeployShape, Value};
+use super::value::{copy_json, Deploy, DeployShape, Value};
 use super::{CfnResource, Dependency, StackInstance, StackOutput};
 use crate::codes::Code;
 use crate::diagnostics::{Diagnostic, Diagnostics};
@@ -406,7 +406,7 @@ impl<'a> Expander<'a> {
                 Value::Int(n) => Some(Json::String(n.to_string())),
                 Value::Bool(b) => Some(Json::String(b.to_string())),
                 Value::Duration(s) => Some(Json::String(s.to_string())),
-                Value::Deploy(d) if d.shape == DeployShape::Scalar => Some(d.json.clone()),
+                Value::Deploy(d) if d.shape == DeployShape::Scalar => Some(copy_json(&d.json)),
                 _ => None,
             }
         };
@@ -417,7 +417,7 @@ impl<'a> Expander<'a> {
         }
         let json = match value {
             Value::Deploy(d) if d.shape == DeployShape::List => {
-                object! { "Fn::Join" => vec![Json::from(","), d.json.clone()] }
+                object! { "Fn::Join" => vec![Json::from(","), copy_json(&d.json)] }
             }
             Value::List(xs)
                 if xs
