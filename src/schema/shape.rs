@@ -192,11 +192,15 @@ impl<'de> Visitor<'de> for PropertiesVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Properties, A::Error> {
-        let mut out =
-            Map::with_capacity_and_hasher(map.size_hint().unwrap_or(8), Default::default());
-        while let Some((name, shape)) = map.next_entry::<String, Shape>()? {
-            out.insert(name, shape);
+        // Read first, then sized exactly: the map lives as long as the process, and
+        // JSON gives no count ahead (a guess of 8 entries left most objects, of one to
+        // three properties, in blocks of 896 bytes).
+        let mut entries = Vec::new();
+        while let Some(entry) = map.next_entry::<String, Shape>()? {
+            entries.push(entry);
         }
+        let mut out = Map::with_capacity_and_hasher(entries.len(), Default::default());
+        out.extend(entries);
         Ok(Properties(out))
     }
 }
