@@ -86,7 +86,7 @@ pub struct ResourceRef {
     pub decl: Span,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub enum Value {
     Str(String),
     Int(i64),
@@ -110,6 +110,36 @@ pub enum Value {
     Builtin(super::builtins::Builtin),
     /// The result of a failed expression: accepted silently so one mistake reports once.
     Error,
+}
+
+/// Records are copied into maps sized for their entries: a cloned map keeps room for
+/// as many entries as its hash table (three for one entry), and values are copied at
+/// every read of a binding.
+impl Clone for Value {
+    fn clone(&self) -> Value {
+        match self {
+            Value::Record(m) => {
+                let mut out = Map::with_capacity_and_hasher(m.len(), Default::default());
+                out.extend(m.iter().map(|(k, v)| (k.clone(), v.clone())));
+                Value::Record(out)
+            }
+            Value::Str(s) => Value::Str(s.clone()),
+            Value::Int(n) => Value::Int(*n),
+            Value::Bool(x) => Value::Bool(*x),
+            Value::Duration(s) => Value::Duration(*s),
+            Value::None => Value::None,
+            Value::List(xs) => Value::List(xs.clone()),
+            Value::Deploy(d) => Value::Deploy(d.clone()),
+            Value::Secret(d) => Value::Secret(d.clone()),
+            Value::Resource(r) => Value::Resource(r.clone()),
+            Value::PartialAttr(r, a) => Value::PartialAttr(r.clone(), a.clone()),
+            Value::ResourceMap(m) => Value::ResourceMap(m.clone()),
+            Value::Stack(t) => Value::Stack(t.clone()),
+            Value::Component(i) => Value::Component(*i),
+            Value::Builtin(b) => Value::Builtin(*b),
+            Value::Error => Value::Error,
+        }
+    }
 }
 
 impl Value {

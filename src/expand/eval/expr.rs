@@ -27,7 +27,7 @@ impl Expander<'_> {
             ExprKind::Str(parts) => self.interpolate(f, b, parts, e.span),
             ExprKind::List(xs) => Value::List(xs.iter().map(|x| self.expr(f, b, x)).collect()),
             ExprKind::Record(entries) => {
-                let mut m = Map::default();
+                let mut m = Map::with_capacity_and_hasher(entries.len(), Default::default());
                 for en in entries {
                     let v = self.expr(f, b, &en.value);
                     m.insert(en.key.node.clone(), v);
