@@ -426,7 +426,9 @@ pub(super) fn tags(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Json> {
     let prop = schema.tagging.property()?;
-    let mut merged: Map<String, Json> = Map::default();
+    let app_tags = app.map_or(0, |a| a.tags.len());
+    let mut merged: Map<String, Json> =
+        Map::with_capacity_and_hasher(app_tags + 1, Default::default());
     // Per-tag fields besides Key and Value, by tag key.
     let mut extras: Map<String, serde_json::Map<String, Json>> = Map::default();
     if let Some(app) = app {

@@ -54,7 +54,8 @@ pub fn build_resource(
     }
     let mut res = CfnResource {
         type_name: r.type_name.node.clone(),
-        properties: Map::default(),
+        // One per entry (a few are options), and the tags.
+        properties: Map::with_capacity_and_hasher(values.len() + 1, Default::default()),
         depends_on: Vec::new(),
         deletion_policy: None,
         update_replace_policy: None,

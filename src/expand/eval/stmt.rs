@@ -353,6 +353,10 @@ impl Expander<'_> {
             b.depth + 1,
             Some((span, comp.name.node.clone())),
         );
+        // Its parameters and top-level `let`s are bound in its first scope.
+        let lets = comp.body.statements.iter();
+        let names = comp.params.len() + lets.filter(|s| matches!(s, Statement::Let { .. })).count();
+        callee.scopes[0] = Map::with_capacity_and_hasher(names, Default::default());
         callee.top = Some(
             b.top
                 .clone()
