@@ -50,7 +50,7 @@ pub struct Checked {
     pub scopes: Vec<Map<String, usize>>,
 }
 
-pub fn resolve(parsed: Parsed) -> (Checked, Diagnostics) {
+pub fn resolve(mut parsed: Parsed) -> (Checked, Diagnostics) {
     let mut diags = Diagnostics::default();
     let mut type_diags = Vec::new();
     let mut checked = Checked {
@@ -65,39 +65,50 @@ pub fn resolve(parsed: Parsed) -> (Checked, Diagnostics) {
         components: Vec::new(),
         scopes: vec![Map::default(); parsed.modules.len()],
     };
-    // Components first, so imports can bind to them.
-    for (m, module) in parsed.modules.iter().enumerate() {
-        for item in &module.ast.items {
-            if let ast::Item::Component(c) = item {
-                let params = c
-                    .params
-                    .iter()
-                    .map(|p| ParamDef {
-                        name: p.name.clone(),
-                        ty: Type::from_expr(&p.ty, &mut type_diags),
-                        default: p.default.clone(),
-                    })
-                    .collect();
-                let id = checked.components.len();
-                checked.components.push(ComponentDef {
-                    name: c.name.clone(),
-                    module: m,
-                    params,
-                    body: c.body.clone(),
-                    span: c.span,
-                });
-                declare(
-                    &mut checked.scopes[m],
-                    &c.name,
-                    id,
-                    &checked.components,
-                    &mut diags,
-                );
-            }
+    // The items move into `checked` (a program's ASTs are not copied): components
+    // first, so imports can bind to them; the other items, with their index in their
+    // module, after.
+    let mut others: Vec<Vec<(usize, ast::Item)>> = Vec::with_capacity(parsed.modules.len());
+    for (m, module) in parsed.modules.iter_mut().enumerate() {
+        let mut rest = Vec::new();
+        for (i, item) in std::mem::take(&mut module.ast.items)
+            .into_iter()
+            .enumerate()
+        {
+            let ast::Item::Component(c) = item else {
+                rest.push((i, item));
+                continue;
+            };
+            let params = c
+                .params
+                .into_iter()
+                .map(|p| ParamDef {
+                    ty: Type::from_expr(&p.ty, &mut type_diags),
+                    name: p.name,
+                    default: p.default,
+                })
+                .collect();
+            let id = checked.components.len();
+            declare(
+                &mut checked.scopes[m],
+                &c.name,
+                id,
+                &checked.components,
+                &mut diags,
+            );
+            checked.components.push(ComponentDef {
+                name: c.name,
+                module: m,
+                params,
+                body: c.body,
+                span: c.span,
+            });
         }
+        others.push(rest);
     }
-    for (m, module) in parsed.modules.iter().enumerate() {
-        for (i, item) in module.ast.items.iter().enumerate() {
+    for (m, items) in others.into_iter().enumerate() {
+        let module = &parsed.modules[m];
+        for (i, item) in items {
             match item {
                 ast::Item::Import(imp) => {
                     let Some(&target) = module.import_targets.get(&i) else {
@@ -142,7 +153,7 @@ pub fn resolve(parsed: Parsed) -> (Checked, Diagnostics) {
                 ast::Item::Component(_) => {}
                 other if m != 0 => {
                     diags.push(
-                        Diagnostic::error(Code::UnknownImport, item_span(other), "an imported file may only define components")
+                        Diagnostic::error(Code::UnknownImport, item_span(&other), "an imported file may only define components")
                             .with_label("not allowed in an imported file")
                             .with_help("move `app`, `param`, `environments` and `stack` items into the file you compile"),
                     );
@@ -151,7 +162,7 @@ pub fn resolve(parsed: Parsed) -> (Checked, Diagnostics) {
                     if let Some(prev) = &checked.app {
                         diags.push(duplicate("app", &a.name, prev.name.span));
                     } else {
-                        checked.app = Some(a.clone());
+                        checked.app = Some(a);
                     }
                 }
                 ast::Item::Param(p) => {
@@ -178,9 +189,9 @@ pub fn resolve(parsed: Parsed) -> (Checked, Diagnostics) {
                     }
                     let ty = Type::from_expr(&p.binding.ty, &mut type_diags);
                     checked.params.push(ParamDef {
-                        name: p.binding.name.clone(),
+                        name: p.binding.name,
                         ty,
-                        default: p.binding.default.clone(),
+                        default: p.binding.default,
                     });
                 }
                 ast::Item::Environments(e) => {
@@ -198,7 +209,7 @@ pub fn resolve(parsed: Parsed) -> (Checked, Diagnostics) {
                         continue;
                     }
                     checked.environments_span = Some(e.span);
-                    for f in &e.fields {
+                    for f in e.fields {
                         if ["name", "account", "regions", "approval"]
                             .contains(&f.name.node.as_str())
                         {
@@ -215,18 +226,18 @@ pub fn resolve(parsed: Parsed) -> (Checked, Diagnostics) {
                         }
                         let ty = Type::from_expr(&f.ty, &mut type_diags);
                         checked.fields.push(ParamDef {
-                            name: f.name.clone(),
+                            name: f.name,
                             ty,
-                            default: f.default.clone(),
+                            default: f.default,
                         });
                     }
-                    for env in &e.envs {
+                    for env in e.envs {
                         if let Some(prev) =
                             checked.envs.iter().find(|x| x.name.node == env.name.node)
                         {
                             diags.push(duplicate("environment", &env.name, prev.name.span));
                         } else {
-                            checked.envs.push(env.clone());
+                            checked.envs.push(env);
                         }
                     }
                 }
@@ -247,14 +258,14 @@ pub fn resolve(parsed: Parsed) -> (Checked, Diagnostics) {
                     if let Some(prev) = checked.stacks.get(&s.name.node) {
                         diags.push(duplicate("stack", &s.name, prev.name.span));
                     } else {
-                        checked.stacks.insert(s.name.node.clone(), s.clone());
+                        checked.stacks.insert(s.name.node.clone(), s);
                     }
                 }
                 ast::Item::Pipeline(p) => {
                     if let Some(prev) = checked.pipelines.get(&p.name.node) {
                         diags.push(duplicate("pipeline", &p.name, prev.name.span));
                     } else {
-                        checked.pipelines.insert(p.name.node.clone(), p.clone());
+                        checked.pipelines.insert(p.name.node.clone(), p);
                     }
                 }
             }
