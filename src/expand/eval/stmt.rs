@@ -23,7 +23,7 @@ impl Expander<'_> {
         block: &ast::Block,
         stack_top: bool,
     ) {
-        b.scopes.push(Map::default());
+        b.scopes.push(scope_for(block, 0));
         self.run_block(f, b, block, stack_top);
         b.scopes.pop();
     }
@@ -133,8 +133,9 @@ impl Expander<'_> {
                 let Some(items) = self.iterable(f, b, iter) else {
                     return;
                 };
+                let names = 1 + usize::from(index.is_some());
                 for (i, item) in items.into_iter().enumerate() {
-                    b.scopes.push(Map::default());
+                    b.scopes.push(scope_for(body, names));
                     if let Some(ix) = index {
                         b.bind(&ix.node, Value::Int(i as i64));
                     }
@@ -353,10 +354,8 @@ impl Expander<'_> {
             b.depth + 1,
             Some((span, comp.name.node.clone())),
         );
-        // Its parameters and top-level `let`s are bound in its first scope.
-        let lets = comp.body.statements.iter();
-        let names = comp.params.len() + lets.filter(|s| matches!(s, Statement::Let { .. })).count();
-        callee.scopes[0] = Map::with_capacity_and_hasher(names, Default::default());
+        // Its parameters are bound in its first scope (its body's names in the next).
+        callee.scopes[0] = Map::with_capacity_and_hasher(comp.params.len(), Default::default());
         callee.top = Some(
             b.top
                 .clone()
@@ -546,4 +545,14 @@ impl Expander<'_> {
             f.resources.insert(rr.logical_id.clone(), res);
         }
     }
+}
+
+/// A new scope for `block`, sized for the names it binds (its `let`s and unkeyed
+/// resources) and `more`: a scope that starts empty grows through room for three,
+/// seven and fourteen, copying its values each time.
+fn scope_for(block: &ast::Block, more: usize) -> Map<String, Value> {
+    let names = block.statements.iter().filter(|s| {
+        matches!(s, Statement::Let { .. }) || matches!(s, Statement::Resource(r) if r.key.is_none())
+    });
+    Map::with_capacity_and_hasher(more + names.count(), Default::default())
 }
