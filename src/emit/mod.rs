@@ -33,11 +33,11 @@ pub fn checkov_skip<'a>(checks: impl IntoIterator<Item = (&'a str, &'a str)>) ->
 pub fn to_json<T: Serialize>(value: &T) -> String {
     // Most templates are a few KiB to a few dozen. Starting at 64 KiB, a file grows
     // rarely (growing by doubling from 8 KiB copied each file two or three times and
-    // left blocks of four sizes behind); a file under a quarter of that is moved into
-    // a block of its size, so a program of a thousand small templates (each kept until
-    // all are written) holds no more than before, and the 64 KiB block is reused by
-    // the next file. Fleet, interleaved: 6.67 -> 6.28 ms p10; the 200-environment
-    // program's peak RSS 71.8 -> 69.9 MiB (a 64 KiB start alone: 138 MiB).
+    // left blocks of four sizes behind). A file under a quarter of that is moved into
+    // a block of its size, and the 64 KiB block is reused by the next file: a program
+    // of a thousand small templates (each kept until all are written) does not hold a
+    // thousand 64 KiB blocks. A file of 16 to 64 KiB keeps its block, up to four times
+    // its size (docs/PERFORMANCE.md has the measurements).
     let mut out = Vec::with_capacity(64 * 1024);
     let mut ser = serde_json::Serializer::with_formatter(&mut out, Pretty::default());
     if value.serialize(&mut ser).is_err() {

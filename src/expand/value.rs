@@ -37,9 +37,9 @@ impl Clone for Deploy {
     }
 }
 
-/// A copy of `j` whose maps have room for exactly their keys. A cloned
-/// `serde_json::Map` keeps room for at least three entries (312 bytes with
-/// `preserve_order`) however few it holds, and a deploy-time value's intrinsic
+/// A copy of `j` whose maps have room for exactly their keys. A cloned non-empty
+/// `serde_json::Map` keeps room for as many entries as its hash table (three for one
+/// entry: 312 bytes with `preserve_order`), and a deploy-time value's intrinsic
 /// (`{"Ref": ...}`, 104 bytes of entries) is copied into every property that uses it.
 pub fn copy_json(j: &Json) -> Json {
     match j {

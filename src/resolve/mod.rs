@@ -150,6 +150,7 @@ pub fn resolve(mut parsed: Parsed) -> (Checked, Diagnostics) {
                         }
                     }
                 }
+                // Moved into `checked.components` above.
                 ast::Item::Component(_) => {}
                 other if m != 0 => {
                     diags.push(

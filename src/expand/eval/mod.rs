@@ -128,12 +128,15 @@ impl Body {
         prefix: String,
         depth: usize,
         call_site: Option<(Span, String)>,
+        names: usize,
     ) -> Self {
         Body {
             module,
             in_stack,
             prefix,
-            scopes: vec![Map::default()],
+            // The first scope, sized for the names bound in it (a component's
+            // parameters).
+            scopes: vec![Map::with_capacity_and_hasher(names, Default::default())],
             outputs: Map::default(),
             instances: Vec::new(),
             keyed: Map::default(),
@@ -189,7 +192,7 @@ impl<'a> Expander<'a> {
     ) -> Value {
         let mut ex = Expander::with_app(checked, None, params);
         let mut frame = Frame::new(None, "", "");
-        let mut body = Body::new(0, false, String::new(), 0, None);
+        let mut body = Body::new(0, false, String::new(), 0, None, 0);
         let v = ex.expr(&mut frame, &mut body, e);
         diags.extend(ex.diags);
         v
@@ -307,7 +310,7 @@ impl<'a> Expander<'a> {
         let decl = &checked.stacks[stack];
         let app = self.app?;
         let mut frame = Frame::new(Some(env), region, stack);
-        let mut body = Body::new(0, true, String::new(), 0, None);
+        let mut body = Body::new(0, true, String::new(), 0, None, 0);
         self.block(&mut frame, &mut body, &decl.body, true);
         let stack_name = super::stack_name(&app.name, &env.name, stack);
         let mut outputs = Map::default();

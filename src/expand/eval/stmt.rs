@@ -347,15 +347,15 @@ impl Expander<'_> {
                 given.insert(&n.node, (v, a.value.span));
             }
         }
+        // Its parameters are bound in its first scope (its body's names in the next).
         let mut callee = Body::new(
             comp.module,
             false,
             format!("{}{}", b.prefix, pascal_case(instance)),
             b.depth + 1,
             Some((span, comp.name.node.clone())),
+            comp.params.len(),
         );
-        // Its parameters are bound in its first scope (its body's names in the next).
-        callee.scopes[0] = Map::with_capacity_and_hasher(comp.params.len(), Default::default());
         callee.top = Some(
             b.top
                 .clone()
@@ -547,12 +547,13 @@ impl Expander<'_> {
     }
 }
 
-/// A new scope for `block`, sized for the names it binds (its `let`s and unkeyed
+/// A new scope for `block`, sized for the names its statements bind (its `let`s and
 /// resources) and `more`: a scope that starts empty grows through room for three,
-/// seven and fourteen, copying its values each time.
+/// seven and fourteen entries, moving them each time.
 fn scope_for(block: &ast::Block, more: usize) -> Map<String, Value> {
-    let names = block.statements.iter().filter(|s| {
-        matches!(s, Statement::Let { .. }) || matches!(s, Statement::Resource(r) if r.key.is_none())
-    });
+    let names = block
+        .statements
+        .iter()
+        .filter(|s| matches!(s, Statement::Let { .. } | Statement::Resource(_)));
     Map::with_capacity_and_hasher(more + names.count(), Default::default())
 }
