@@ -1009,7 +1009,6 @@ pub struct DerivedActions<'a>(Vec<(Vec<&'a str>, ExecActions)>);
 /// The actions CloudFormation needs for a set of resource types, sorted by their lower
 /// case, without duplicates: those on IAM roles, instance profiles and policies (which
 /// are scoped to the app's own), and the others.
-#[derive(Clone)]
 struct ExecActions {
     iam: Vec<&'static str>,
     anywhere: Vec<&'static str>,
@@ -1082,16 +1081,18 @@ fn derived_policies<'a>(
         }
     }
     types.sort_unstable();
-    let ExecActions { iam, anywhere } = match derived.0.iter().find(|(t, _)| *t == types) {
-        Some((_, actions)) => actions.clone(),
+    let known = derived.0.iter().position(|(t, _)| *t == types);
+    let at = match known {
+        Some(at) => at,
         None => {
             let actions = exec_actions(b, &types, span, diags)?;
-            derived.0.push((types.clone(), actions.clone()));
-            actions
+            derived.0.push((types, actions));
+            derived.0.len() - 1
         }
     };
-    let chunks = chunk_actions(&anywhere);
-    let iam_statements = iam_statements(&iam, &b.stacks);
+    let (types, ExecActions { iam, anywhere }) = &derived.0[at];
+    let chunks = chunk_actions(anywhere);
+    let iam_statements = iam_statements(iam, &b.stacks);
     let policies = chunks.len() + usize::from(!iam_statements.is_empty());
     if policies > MAX_MANAGED_POLICIES - 1 {
         diags.push(
