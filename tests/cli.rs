@@ -25,11 +25,12 @@ fn build_hello(out: &std::path::Path) -> Output {
     ])
 }
 
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sleuthc-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+/// A fresh directory for one test, removed with everything in it when dropped.
+fn tmp(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("sleuthc-cli-{name}-"))
+        .tempdir()
+        .expect("temp dir")
 }
 
 fn stderr(o: &Output) -> String {
@@ -38,7 +39,8 @@ fn stderr(o: &Output) -> String {
 
 #[test]
 fn builds_the_fleet() {
-    let out = tmp("fleet").join("out");
+    let dir = tmp("fleet");
+    let out = dir.path().join("out");
     let o = sleuthc(&[
         "build",
         "examples/tablesleuth/envs.sleuth",
@@ -74,7 +76,8 @@ fn builds_the_fleet() {
 
 #[test]
 fn filters_by_env_and_region() {
-    let out = tmp("filter").join("out");
+    let dir = tmp("filter");
+    let out = dir.path().join("out");
     let o = sleuthc(&[
         "build",
         "examples/tablesleuth/envs.sleuth",
@@ -110,7 +113,7 @@ fn directory_is_an_io_error() {
 fn unreadable_file_is_an_io_error() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tmp("unreadable");
-    let mut f = dir.join("x.sleuth");
+    let mut f = dir.path().join("x.sleuth");
     std::fs::write(&f, "app a {}").unwrap();
     std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o000)).unwrap();
     // Root (as in CI) reads any file regardless of its mode; /proc/self/mem can be
@@ -126,7 +129,7 @@ fn unreadable_file_is_an_io_error() {
 #[test]
 fn invalid_utf8_is_a_diagnostic() {
     let dir = tmp("utf8");
-    let f = dir.join("bad.sleuth");
+    let f = dir.path().join("bad.sleuth");
     std::fs::write(&f, b"app a {}\n# caf\xe9\n").unwrap();
     let o = sleuthc(&["check", f.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
@@ -136,7 +139,7 @@ fn invalid_utf8_is_a_diagnostic() {
 #[test]
 fn deep_nesting_from_the_cli() {
     let dir = tmp("deep");
-    let f = dir.join("deep.sleuth");
+    let f = dir.path().join("deep.sleuth");
     std::fs::write(
         &f,
         format!(
@@ -154,11 +157,11 @@ fn deep_nesting_from_the_cli() {
 #[test]
 fn errors_leave_previous_output_untouched() {
     let dir = tmp("atomic");
-    let out = dir.join("out");
+    let out = dir.path().join("out");
     let ok = build_hello(&out);
     assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
     let before = std::fs::read_to_string(out.join("manifest.json")).unwrap();
-    let bad = dir.join("bad.sleuth");
+    let bad = dir.path().join("bad.sleuth");
     std::fs::write(
         &bad,
         "app a {}\nstack s { resource b: AWS::S3::Bucket { BucketNam = \"x\" } }",
@@ -170,7 +173,7 @@ fn errors_leave_previous_output_untouched() {
         std::fs::read_to_string(out.join("manifest.json")).unwrap(),
         before
     );
-    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .flatten()
         .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
@@ -181,7 +184,7 @@ fn errors_leave_previous_output_untouched() {
 #[test]
 fn unwritable_output_is_an_io_error() {
     let dir = tmp("unwritable");
-    let file = dir.join("a-file");
+    let file = dir.path().join("a-file");
     std::fs::write(&file, "x").unwrap();
     // A path below a regular file can never be created, even by root.
     let out = file.join("out");
@@ -193,7 +196,7 @@ fn unwritable_output_is_an_io_error() {
 #[test]
 fn json_message_format() {
     let dir = tmp("json");
-    let bad = dir.join("bad.sleuth");
+    let bad = dir.path().join("bad.sleuth");
     std::fs::write(&bad, "app a {}\nstack s { let x = y }").unwrap();
     let o = sleuthc(&["check", bad.to_str().unwrap(), "--message-format", "json"]);
     assert_eq!(o.status.code(), Some(1));
@@ -207,7 +210,7 @@ fn json_message_format() {
 #[test]
 fn color_always_uses_ansi_and_never_does_not() {
     let dir = tmp("color");
-    let bad = dir.join("bad.sleuth");
+    let bad = dir.path().join("bad.sleuth");
     std::fs::write(&bad, "app a {}\nstack s { let x = y }").unwrap();
     let always = sleuthc(&["check", bad.to_str().unwrap(), "--color", "always"]);
     assert!(stderr(&always).contains('\u{1b}'));
@@ -235,7 +238,7 @@ fn usage_errors_exit_2() {
 #[test]
 fn param_override() {
     let dir = tmp("param");
-    let out = dir.join("out");
+    let out = dir.path().join("out");
     let o = sleuthc(&[
         "build",
         "examples/tablesleuth/envs.sleuth",
@@ -260,7 +263,7 @@ fn param_override() {
 #[test]
 fn never_replaces_a_directory_it_did_not_write() {
     let dir = tmp("foreign");
-    let out = dir.join("src");
+    let out = dir.path().join("src");
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("precious.rs"), "fn main() {}").unwrap();
     let o = build_hello(&out);
@@ -268,7 +271,7 @@ fn never_replaces_a_directory_it_did_not_write() {
     assert!(stderr(&o).contains("refusing to replace"), "{}", stderr(&o));
     assert!(out.join("precious.rs").is_file(), "user files must survive");
     // An empty directory, and a previous output, are fine.
-    let empty = dir.join("empty");
+    let empty = dir.path().join("empty");
     std::fs::create_dir_all(&empty).unwrap();
     for _ in 0..2 {
         let o = build_hello(&empty);
@@ -281,7 +284,7 @@ fn never_replaces_a_directory_it_did_not_write() {
 #[test]
 fn never_deletes_files_added_to_a_previous_output() {
     let dir = tmp("added");
-    let out = dir.join("out");
+    let out = dir.path().join("out");
     let ok = build_hello(&out);
     assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
     std::fs::write(out.join("NOTES.md"), "mine").unwrap();
@@ -314,7 +317,7 @@ fn leftovers(dir: &std::path::Path) -> Vec<String> {
 #[test]
 fn a_smaller_rebuild_removes_what_it_no_longer_writes() {
     let dir = tmp("shrink");
-    let out = dir.join("out");
+    let out = dir.path().join("out");
     let fleet = "examples/tablesleuth/envs.sleuth";
     let o = sleuthc(&["build", fleet, "-o", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -325,7 +328,11 @@ fn a_smaller_rebuild_removes_what_it_no_longer_writes() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(out.join("dev/us-east-2/network.template.json").is_file());
     assert!(!out.join("prod").exists() && !out.join("staging").exists());
-    assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
+    assert!(
+        leftovers(dir.path()).is_empty(),
+        "{:?}",
+        leftovers(dir.path())
+    );
 }
 
 /// Each file under `dir` (relative path) with its inode.
@@ -346,7 +353,7 @@ fn inodes(dir: &std::path::Path) -> Vec<(String, u64)> {
 #[test]
 fn a_rebuild_keeps_unchanged_files_and_writes_changed_ones_afresh() {
     let dir = tmp("unchanged");
-    let out = dir.join("out");
+    let out = dir.path().join("out");
     let fleet = "examples/tablesleuth/envs.sleuth";
     let build = |extra: &[&str]| {
         let mut args = vec!["build", fleet, "-o", out.to_str().unwrap()];
@@ -369,7 +376,7 @@ fn a_rebuild_keeps_unchanged_files_and_writes_changed_ones_afresh() {
     let mut edited = std::fs::read(&template).unwrap();
     *edited.last_mut().unwrap() = b' ';
     std::fs::write(&template, &edited).unwrap();
-    let hold = dir.join("held");
+    let hold = dir.path().join("held");
     std::fs::hard_link(&template, &hold).unwrap();
     build(&[]);
     assert_eq!(tree(&out), files);
@@ -402,7 +409,11 @@ fn a_rebuild_keeps_unchanged_files_and_writes_changed_ones_afresh() {
     assert!(std::fs::read_to_string(out.join(compute))
         .unwrap()
         .contains("198.51.100.4/32"));
-    assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
+    assert!(
+        leftovers(dir.path()).is_empty(),
+        "{:?}",
+        leftovers(dir.path())
+    );
 }
 
 #[test]
@@ -412,14 +423,18 @@ fn a_relative_output_directory_is_replaced_in_place() {
     for _ in 0..2 {
         let o = Command::new(env!("CARGO_BIN_EXE_sleuthc"))
             .args(["build", input.to_str().unwrap(), "-o", "out"])
-            .current_dir(&dir)
+            .current_dir(dir.path())
             .env("NO_COLOR", "1")
             .output()
             .unwrap();
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     }
-    assert!(dir.join("out/manifest.json").is_file());
-    assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
+    assert!(dir.path().join("out/manifest.json").is_file());
+    assert!(
+        leftovers(dir.path()).is_empty(),
+        "{:?}",
+        leftovers(dir.path())
+    );
 }
 
 #[cfg(unix)]
@@ -427,19 +442,19 @@ fn a_relative_output_directory_is_replaced_in_place() {
 fn symbolic_links_are_never_followed() {
     use std::os::unix::fs::symlink;
     let dir = tmp("links");
-    let precious = dir.join("precious");
+    let precious = dir.path().join("precious");
     std::fs::create_dir_all(&precious).unwrap();
     std::fs::write(precious.join("keep.txt"), "mine").unwrap();
 
     // The output directory itself a link: refused, the target untouched.
-    let link = dir.join("link");
+    let link = dir.path().join("link");
     symlink(&precious, &link).unwrap();
     let o = build_hello(&link);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("not a directory"), "{}", stderr(&o));
 
     // A link in place of a file sleuthc wrote: the link goes, not what it points to.
-    let out = dir.join("out");
+    let out = dir.path().join("out");
     let o = build_hello(&out);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let template = first(&first(&first(&out, true), true), false);
@@ -463,7 +478,7 @@ fn symbolic_links_are_never_followed() {
 #[test]
 fn a_stranger_deep_in_a_previous_output_is_named_in_full() {
     let dir = tmp("deep");
-    let out = dir.join("out");
+    let out = dir.path().join("out");
     let o = build_hello(&out);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let env = first(&out, true);
@@ -499,7 +514,7 @@ fn a_selection_of_nothing_is_an_error() {
 #[test]
 fn a_byte_order_mark_is_ignored() {
     let dir = tmp("bom");
-    let f = dir.join("bom.sleuth");
+    let f = dir.path().join("bom.sleuth");
     let src =
         std::fs::read_to_string(common::root().join("examples/hello-bucket/envs.sleuth")).unwrap();
     std::fs::write(&f, format!("\u{feff}{src}")).unwrap();
@@ -554,7 +569,7 @@ fn graph_prints_to_stdout_in_every_format() {
         stderr(&o)
     );
     let dir = tmp("graph-error");
-    let bad = dir.join("bad.sleuth");
+    let bad = dir.path().join("bad.sleuth");
     std::fs::write(
         &bad,
         "app x {}\nstack s { resource b: AWS::S3::Bucket { Nope = 1 } }\n",
@@ -570,7 +585,7 @@ fn graph_prints_to_stdout_in_every_format() {
 #[test]
 fn removing_an_export_in_use_needs_two_deploys() {
     let dir = tmp("export-guard");
-    let out = dir.join("out");
+    let out = dir.path().join("out");
     let program = |app_body: &str, network_extra: &str| {
         format!(
             "app guard {{}}\n\
@@ -579,7 +594,7 @@ fn removing_an_export_in_use_needs_two_deploys() {
              stack web {{\n{app_body}}}\n"
         )
     };
-    let file = dir.join("envs.sleuth");
+    let file = dir.path().join("envs.sleuth");
     let build = |extra: &[&str]| {
         let mut args = vec!["build", file.to_str().unwrap(), "-o", out.to_str().unwrap()];
         args.extend_from_slice(extra);
@@ -613,7 +628,7 @@ fn removing_an_export_in_use_needs_two_deploys() {
     // A fresh checkout in CI has no output directory: the deployed manifest is passed.
     std::fs::write(&file, program(importing, "")).unwrap();
     assert_eq!(build(&[]).status.code(), Some(0));
-    let deployed = dir.join("deployed-manifest.json");
+    let deployed = dir.path().join("deployed-manifest.json");
     std::fs::copy(out.join("manifest.json"), &deployed).unwrap();
     std::fs::remove_dir_all(&out).unwrap();
     std::fs::write(&file, program(not_importing, "")).unwrap();
@@ -622,7 +637,7 @@ fn removing_an_export_in_use_needs_two_deploys() {
     assert!(stderr(&o).contains("E0405"));
     let o = build(&[
         "--previous-manifest",
-        dir.join("missing.json").to_str().unwrap(),
+        dir.path().join("missing.json").to_str().unwrap(),
     ]);
     assert_eq!(
         o.status.code(),
@@ -652,7 +667,7 @@ fn a_long_chain_of_stack_reads() {
     }
     program.push_str("stack s0 {\n  resource p: AWS::SSM::Parameter { Type = \"String\", Value = \"x\" }\n  output v = p.ref\n}\n");
     let dir = tmp("chain");
-    let file = dir.join("chain.sleuth");
+    let file = dir.path().join("chain.sleuth");
     std::fs::write(&file, program).unwrap();
     let o = sleuthc(&["graph", file.to_str().unwrap(), "--format", "order"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -693,7 +708,7 @@ fn tree(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn the_pipeline_build_step_rebuilds_and_guards_the_pipeline() {
     let dir = tmp("pipeline-step");
-    let out = dir.join("first");
+    let out = dir.path().join("first");
     let o = sleuthc(&[
         "build",
         "examples/tablesleuth/envs.sleuth",
@@ -722,7 +737,7 @@ fn the_pipeline_build_step_rebuilds_and_guards_the_pipeline() {
         serde_json::from_str(line.trim().trim_start_matches("- ")).expect("a quoted command");
 
     // The checkout: the fleet's file at the path the pipeline names.
-    let checkout = dir.join("checkout");
+    let checkout = dir.path().join("checkout");
     std::fs::create_dir_all(&checkout).expect("checkout");
     let source = std::fs::read_to_string(common::root().join("examples/tablesleuth/envs.sleuth"))
         .expect("example");
@@ -788,7 +803,7 @@ fn the_pipeline_build_step_rebuilds_and_guards_the_pipeline() {
         "build",
         "examples/tablesleuth/envs.sleuth",
         "-o",
-        dir.join("other").to_str().unwrap(),
+        dir.path().join("other").to_str().unwrap(),
         "--expect-pipeline",
         "relase=sha256:00",
     ]);
@@ -805,7 +820,7 @@ fn the_pipeline_build_step_rebuilds_and_guards_the_pipeline() {
         "--env",
         "dev",
         "-o",
-        dir.join("partial").to_str().unwrap(),
+        dir.path().join("partial").to_str().unwrap(),
         "--expect-pipeline",
         &format!("release={digest}"),
     ]);
@@ -815,7 +830,7 @@ fn the_pipeline_build_step_rebuilds_and_guards_the_pipeline() {
         "{}",
         stderr(&o)
     );
-    assert!(!dir.join("partial").exists(), "nothing written");
+    assert!(!dir.path().join("partial").exists(), "nothing written");
     let o = sleuthc(&[
         "build",
         "examples/tablesleuth/envs.sleuth",
