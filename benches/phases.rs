@@ -80,8 +80,22 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     // `cargo test --all-targets` runs benches once as tests: timings mean nothing in a
     // debug build, so only `cargo bench` (which passes `--bench`) measures.
-    if !args.iter().any(|a| a == "--bench" || a == "parse") {
+    if !args
+        .iter()
+        .any(|a| a == "--bench" || a == "parse" || a == "expand")
+    {
         println!("phases: run with `cargo bench --bench phases` to measure");
+        return;
+    }
+    // `cargo bench --bench phases -- expand FILE`: expand one program 500 times.
+    if let Some(i) = args.iter().position(|a| a == "expand") {
+        let src = std::fs::read_to_string(&args[i + 1]).expect("readable file");
+        let (parsed, _) = sleuthc::resolve::load(&args[i + 1], src, &NoImports);
+        let (checked, _) = sleuthc::resolve::resolve(parsed);
+        let t = time(500, || {
+            sleuthc::expand::expand(&checked, &Options::default())
+        });
+        println!("expand {}: {}", args[i + 1], ms(t));
         return;
     }
     if let Some(i) = args.iter().position(|a| a == "parse") {
@@ -161,6 +175,62 @@ fn main() {
         println!("  check (load, resolve, expand, limits)   {}", ms(check));
         println!("  build (check + serialise all files)     {}", ms(build));
         println!("  output: {} files, {} bytes", files.len(), bytes);
+
+        // The check's phases, each timed cumulatively from the start (a phase consumes
+        // what the one before it made) and printed as the difference.
+        let load = time(runs, || {
+            sleuthc::resolve::load(name, src.clone(), &NoImports)
+        });
+        let resolved = time(runs, || {
+            let (parsed, _) = sleuthc::resolve::load(name, src.clone(), &NoImports);
+            sleuthc::resolve::resolve(parsed)
+        });
+        let expanded = time(runs, || {
+            let (parsed, _) = sleuthc::resolve::load(name, src.clone(), &NoImports);
+            let (checked, _) = sleuthc::resolve::resolve(parsed);
+            (
+                sleuthc::expand::expand(&checked, &Options::default()),
+                checked,
+            )
+        });
+        let (parsed, _) = sleuthc::resolve::load(name, src.clone(), &NoImports);
+        let (checked, _) = sleuthc::resolve::resolve(parsed);
+        let (program, _) = sleuthc::expand::expand(&checked, &Options::default());
+        let program = program.expect("expands");
+        let rebuild = sleuthc::pipeline::Rebuild {
+            root_name: name,
+            params: &[],
+            expect: &[],
+            github_actions: false,
+        };
+        let pipelines = time(runs, || {
+            let mut d = sleuthc::diagnostics::Diagnostics::default();
+            sleuthc::pipeline::emit(&program, &rebuild, false, &mut d)
+        });
+        let templates = time(runs, || {
+            program
+                .stacks
+                .iter()
+                .map(|inst| sleuthc::emit::to_json(&sleuthc::emit::cloudformation::Template(inst)))
+                .collect::<Vec<_>>()
+        });
+        println!("    load: parse the root, decode the stdlib {}", ms(load));
+        println!(
+            "    resolve and type-check                {}",
+            ms(resolved.saturating_sub(load))
+        );
+        println!(
+            "    expand every stack instance           {}",
+            ms(expanded.saturating_sub(resolved))
+        );
+        println!(
+            "    pipelines (declarations, templates)   {}",
+            ms(pipelines)
+        );
+        println!(
+            "    stack templates serialised            {}",
+            ms(templates)
+        );
 
         // The deploy graph on its own: both levels built and checked for cycles, the
         // waves computed, and the order view rendered.
