@@ -11,7 +11,7 @@ use super::value::Value;
 use super::CfnResource;
 use crate::codes::Code;
 use crate::diagnostics::{did_you_mean, Diagnostic};
-use crate::schema::{ResourceSchema, Shape, Tagging};
+use crate::schema::{Properties, ResourceSchema, Shape, Tagging};
 use crate::span::Span;
 use crate::syntax::ast;
 
@@ -451,7 +451,7 @@ pub(super) fn tags(
         } else {
             // The CloudFormation list form `[{ Key = "k", Value = "v" }]` is accepted too,
             // with the type's other per-tag fields (Auto Scaling's `PropagateAtLaunch`).
-            let item_fields: Option<&Map<String, Shape>> = match schema.properties.get(prop) {
+            let item_fields: Option<&Properties> = match schema.properties.get(prop) {
                 Some(Shape::List(item)) => match item.as_ref() {
                     Shape::Object { properties, .. } => Some(properties),
                     _ => None,
@@ -512,9 +512,7 @@ pub(super) fn tags(
                                     .with_label("unknown tag field")
                                     .with_suggestion(
                                         &field,
-                                        item_fields
-                                            .into_iter()
-                                            .flat_map(|f| f.keys().map(String::as_str)),
+                                        item_fields.into_iter().flat_map(|f| f.keys()),
                                     ),
                                 ),
                             }
@@ -566,12 +564,12 @@ pub(super) fn tags(
         Tagging::Map { .. } => Some(Json::Object(merged.into_iter().collect())),
         Tagging::List { .. } => {
             // Some list forms require more fields per tag (Auto Scaling: PropagateAtLaunch).
-            let extra_required: Vec<String> = match schema.properties.get(prop) {
+            let extra_required: Vec<&str> = match schema.properties.get(prop) {
                 Some(Shape::List(item)) => match item.as_ref() {
                     Shape::Object { required, .. } => required
                         .iter()
+                        .copied()
                         .filter(|k| *k != "Key" && *k != "Value")
-                        .cloned()
                         .collect(),
                     _ => Vec::new(),
                 },
@@ -587,7 +585,7 @@ pub(super) fn tags(
                     o.insert("Value".into(), v);
                     o.extend(own);
                     for extra in &extra_required {
-                        o.entry(extra.clone()).or_insert(Json::Bool(true));
+                        o.entry(*extra).or_insert(Json::Bool(true));
                     }
                     Json::Object(o)
                 })

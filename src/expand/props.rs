@@ -149,7 +149,7 @@ pub fn build_resource(
     let missing: Vec<&str> = schema
         .required
         .iter()
-        .map(String::as_str)
+        .copied()
         .filter(|p| left_out.contains(p))
         .collect();
     if !missing.is_empty() {
@@ -508,7 +508,7 @@ pub(super) fn to_cfn(v: &Value, shape: &Shape, path: &Path<'_>) -> Result<Json, 
             for (k, x) in m {
                 let sub = Path::Key(path, k);
                 let Some(s) = properties.get(k) else {
-                    let help = did_you_mean(k, properties.keys().map(String::as_str))
+                    let help = did_you_mean(k, properties.keys())
                         .map(|b| format!("did you mean `{b}`?"))
                         .or_else(|| {
                             Some(format!(
@@ -534,9 +534,10 @@ pub(super) fn to_cfn(v: &Value, shape: &Shape, path: &Path<'_>) -> Result<Json, 
                 }
                 out.insert(k.clone(), to_cfn(x, s, &sub)?);
             }
-            let missing: Vec<&String> = required
+            let missing: Vec<&str> = required
                 .iter()
-                .filter(|k| !out.contains_key(k.as_str()))
+                .copied()
+                .filter(|k| !out.contains_key(*k))
                 .collect();
             if !missing.is_empty() && !m.values().any(Value::is_error) {
                 let list = crate::diagnostics::code_list(&missing);

@@ -347,14 +347,14 @@ impl Checker<'_> {
                         format!("`{}` has no property `{key}`", r.type_name.node),
                     )
                     .with_label("unknown property")
-                    .with_suggestion(key, schema.properties.keys().map(String::as_str)),
+                    .with_suggestion(key, schema.properties.keys()),
                 );
             }
         }
         let missing: Vec<&str> = schema
             .required
             .iter()
-            .map(String::as_str)
+            .copied()
             .filter(|p| !seen.contains_key(p))
             .collect();
         if !missing.is_empty() {
@@ -491,11 +491,11 @@ impl Checker<'_> {
             || schema
                 .attributes
                 .iter()
-                .any(|a| a == f || a.starts_with(&prefix))
+                .any(|a| *a == f || a.starts_with(&prefix))
         {
             return;
         }
-        let mut cands: Vec<&str> = schema.attributes.iter().map(String::as_str).collect();
+        let mut cands: Vec<&str> = schema.attributes.clone();
         cands.push("ref");
         let mut d = Diagnostic::error(
             Code::UnknownAttribute,

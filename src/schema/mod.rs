@@ -6,7 +6,8 @@
 //! every further line is `Type::Name<TAB>{compact json}`, sorted by type name.
 //! Opening the database reads the header; the embedded file's lines are indexed at
 //! build time (`build.rs`, see `index`). A type's JSON is parsed the first time it is
-//! asked for, and cached. A malformed line reads as an absent type, never a panic.
+//! asked for, and cached; its properties' shapes each the first time they are asked
+//! for (`Properties`), and names are borrowed from the embedded text. A malformed line reads as an absent type, never a panic.
 
 mod index;
 mod lines;
@@ -19,7 +20,7 @@ use std::sync::OnceLock;
 use index::Index;
 pub use permissions::{handler_permissions, iam_resource_types};
 pub use resource::{ResourceSchema, Tagging};
-pub use shape::Shape;
+pub use shape::{Properties, Shape};
 
 /// The generated schema data.
 const EMBEDDED: &str = include_str!("../../schema/cfn.schemas");
@@ -152,13 +153,8 @@ mod tests {
         assert_eq!(vpc.properties["CidrBlock"], Shape::String);
         assert!(!vpc.properties.contains_key("VpcId"), "read-only left out");
         assert!(vpc.has_attribute("VpcId"));
-        assert!(vpc.attributes.iter().any(|a| a == "VpcId"));
-        assert_eq!(
-            vpc.tagging,
-            Tagging::List {
-                property: "Tags".into()
-            }
-        );
+        assert!(vpc.attributes.contains(&"VpcId"));
+        assert_eq!(vpc.tagging, Tagging::List { property: "Tags" });
         assert!(vpc.available_in(db(), "eu-west-1"));
         assert!(!vpc.available_in(db(), "mars-north-1"));
     }
@@ -181,12 +177,7 @@ mod tests {
     #[test]
     fn map_tagging() {
         let p = db().resource("AWS::SSM::Parameter").expect("SSM Parameter");
-        assert_eq!(
-            p.tagging,
-            Tagging::Map {
-                property: "Tags".into()
-            }
-        );
+        assert_eq!(p.tagging, Tagging::Map { property: "Tags" });
         assert_eq!(p.properties["Tags"], Shape::Map(Box::new(Shape::String)));
         let vault = db()
             .resource("AWS::Backup::BackupVault")
@@ -232,9 +223,9 @@ mod tests {
     fn role_attributes() {
         let role = db().resource("AWS::IAM::Role").expect("Role");
         for a in ["Arn", "RoleId"] {
-            assert!(role.attributes.iter().any(|x| x == a), "{a}");
+            assert!(role.attributes.contains(&a), "{a}");
         }
-        assert_eq!(role.required, vec!["AssumeRolePolicyDocument".to_string()]);
+        assert_eq!(role.required, vec!["AssumeRolePolicyDocument"]);
         let db_instance = db().resource("AWS::RDS::DBInstance").expect("DBInstance");
         assert!(db_instance.has_attribute("Endpoint.Address"));
         let stack = db().resource("AWS::CloudFormation::Stack").expect("Stack");
@@ -248,7 +239,13 @@ mod tests {
         let db = db();
         let mut count = 0;
         for name in db.type_names() {
-            assert!(db.resource(name).is_some(), "{name} did not parse");
+            let schema = db.resource(name);
+            assert!(schema.is_some(), "{name} did not parse");
+            // Properties are decoded on first use, where a malformed one would read as
+            // any JSON: every one of them, at every depth, must decode.
+            if let Err(e) = schema.unwrap().properties.decode_all() {
+                panic!("{name}: {e}");
+            }
             count += 1;
         }
         assert_eq!(count, EMBEDDED.lines().count() - 1, "every line is indexed");

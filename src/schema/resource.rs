@@ -3,25 +3,25 @@
 
 use std::fmt;
 
-use crate::Map;
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 
-use super::shape::{Properties, Shape};
+use super::shape::Properties;
 use super::SchemaDb;
 
 /// What the compiler knows about one CloudFormation resource type.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ResourceSchema {
-    pub type_name: String,
+    pub type_name: &'static str,
     /// Settable properties in schema order (read-only ones are left out: they are
-    /// GetAtt attributes, and cfn-lint rejects them in templates).
-    pub properties: Map<String, Shape>,
+    /// GetAtt attributes, and cfn-lint rejects them in templates), each decoded on
+    /// first use.
+    pub properties: Properties,
     /// Properties that must always be set.
-    pub required: Vec<String>,
+    pub required: Vec<&'static str>,
     /// Names accepted by `Fn::GetAtt`, sorted. Nested ones are dotted
     /// (`Endpoint.Address`); a name ending in `.*` (`Outputs.*`) stands for any
     /// `Outputs.<name>`; use [`ResourceSchema::has_attribute`].
-    pub attributes: Vec<String>,
+    pub attributes: Vec<&'static str>,
     pub tagging: Tagging,
     /// Indices into [`SchemaDb::regions`] offering the type; `None` = everywhere.
     regions: Option<Vec<u16>>,
@@ -33,11 +33,11 @@ pub enum Tagging {
     None,
     /// `property` is a list of `{Key, Value}`.
     List {
-        property: String,
+        property: &'static str,
     },
     /// `property` is a map of string to string.
     Map {
-        property: String,
+        property: &'static str,
     },
 }
 
@@ -76,11 +76,7 @@ impl ResourceSchema {
 
     /// Whether `Fn::GetAtt` accepts `name` (handles `Outputs.*` style patterns).
     pub fn has_attribute(&self, name: &str) -> bool {
-        if self
-            .attributes
-            .binary_search_by(|a| a.as_str().cmp(name))
-            .is_ok()
-        {
+        if self.attributes.binary_search_by(|a| (*a).cmp(name)).is_ok() {
             return true;
         }
         self.attributes.iter().any(|a| {
@@ -91,10 +87,14 @@ impl ResourceSchema {
     }
 
     /// Decodes the JSON part of a type's line; `None` when anything is malformed.
-    pub(crate) fn from_line(type_name: &str, json: &str, region_count: usize) -> Option<Self> {
+    pub(crate) fn from_line(
+        type_name: &'static str,
+        json: &'static str,
+        region_count: usize,
+    ) -> Option<Self> {
         let raw: RawResource = serde_json::from_str(json).ok()?;
-        let property = raw.tag_property.unwrap_or_else(|| "Tags".to_owned());
-        let tagging = match raw.tagging.as_deref() {
+        let property = raw.tag_property.unwrap_or("Tags");
+        let tagging = match raw.tagging {
             None => Tagging::None,
             Some("l") => Tagging::List { property },
             Some("m") => Tagging::Map { property },
@@ -118,7 +118,7 @@ impl ResourceSchema {
         let mut attributes = raw.attributes;
         attributes.sort();
         Some(ResourceSchema {
-            type_name: type_name.to_owned(),
+            type_name,
             properties: raw.properties?,
             required: raw.required,
             attributes,
@@ -131,28 +131,28 @@ impl ResourceSchema {
 /// A type's line as written, before validation.
 #[derive(Default)]
 struct RawResource {
-    properties: Option<Map<String, Shape>>,
-    required: Vec<String>,
-    attributes: Vec<String>,
-    tagging: Option<String>,
-    tag_property: Option<String>,
+    properties: Option<Properties>,
+    required: Vec<&'static str>,
+    attributes: Vec<&'static str>,
+    tagging: Option<&'static str>,
+    tag_property: Option<&'static str>,
     regions: Option<Vec<u64>>,
 }
 
 struct RawResourceVisitor;
 
-impl<'de> Visitor<'de> for RawResourceVisitor {
+impl Visitor<'static> for RawResourceVisitor {
     type Value = RawResource;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a resource type entry")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawResource, A::Error> {
+    fn visit_map<A: MapAccess<'static>>(self, mut map: A) -> Result<RawResource, A::Error> {
         let mut raw = RawResource::default();
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "p" => raw.properties = Some(map.next_value::<Properties>()?.0),
+        while let Some(key) = map.next_key::<&'static str>()? {
+            match key {
+                "p" => raw.properties = Some(map.next_value()?),
                 "r" => raw.required = map.next_value()?,
                 "a" => raw.attributes = map.next_value()?,
                 "t" => raw.tagging = Some(map.next_value()?),
@@ -167,8 +167,8 @@ impl<'de> Visitor<'de> for RawResourceVisitor {
     }
 }
 
-impl<'de> Deserialize<'de> for RawResource {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<RawResource, D::Error> {
+impl Deserialize<'static> for RawResource {
+    fn deserialize<D: Deserializer<'static>>(d: D) -> Result<RawResource, D::Error> {
         d.deserialize_map(RawResourceVisitor)
     }
 }

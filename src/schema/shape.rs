@@ -3,8 +3,10 @@
 
 use crate::Map;
 use std::fmt;
+use std::sync::OnceLock;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Unexpected, Visitor};
+use serde_json::value::RawValue;
 
 /// The shape a property value must have, reduced from the CloudFormation resource
 /// schema (patterns, lengths and ranges are dropped).
@@ -20,8 +22,8 @@ pub enum Shape {
     /// An object with arbitrary keys whose values have the inner shape.
     Map(Box<Shape>),
     Object {
-        properties: Map<String, Shape>,
-        required: Vec<String>,
+        properties: Properties,
+        required: Vec<&'static str>,
     },
     /// A string restricted to these values.
     Enum(Vec<String>),
@@ -119,7 +121,7 @@ impl<'de> Deserialize<'de> for Code {
 
 struct ShapeVisitor;
 
-impl<'de> Visitor<'de> for ShapeVisitor {
+impl Visitor<'static> for ShapeVisitor {
     type Value = Shape;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -137,7 +139,7 @@ impl<'de> Visitor<'de> for ShapeVisitor {
         }
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape, A::Error> {
+    fn visit_map<A: MapAccess<'static>>(self, mut map: A) -> Result<Shape, A::Error> {
         let mut shape = None;
         let mut required = None;
         while let Some(code) = map.next_key::<Code>()? {
@@ -151,13 +153,12 @@ impl<'de> Visitor<'de> for ShapeVisitor {
                 Code::IntEnum => shape = Some(Shape::IntEnum(map.next_value()?)),
                 Code::Union => shape = Some(Shape::Union(map.next_value()?)),
                 Code::Object => {
-                    let Properties(properties) = map.next_value()?;
                     shape = Some(Shape::Object {
-                        properties,
+                        properties: map.next_value()?,
                         required: Vec::new(),
                     });
                 }
-                Code::Required => required = Some(map.next_value::<Vec<String>>()?),
+                Code::Required => required = Some(map.next_value::<Vec<&'static str>>()?),
                 Code::Other => return Err(de::Error::custom("unknown shape code")),
             }
         }
@@ -173,31 +174,145 @@ impl<'de> Visitor<'de> for ShapeVisitor {
 }
 
 /// Decodes one compact shape (`"s"`, `{"l": ...}`, ...); unknown codes are errors.
-impl<'de> Deserialize<'de> for Shape {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Shape, D::Error> {
+/// Shapes borrow their names from the text they are decoded from, which is the
+/// embedded schema file (or another `'static` text).
+impl Deserialize<'static> for Shape {
+    fn deserialize<D: Deserializer<'static>>(d: D) -> Result<Shape, D::Error> {
         d.deserialize_any(ShapeVisitor)
     }
 }
 
-/// `{name: shape}` in the file's order.
-pub(crate) struct Properties(pub(crate) Map<String, Shape>);
+/// An object's properties by name, in the file's order. Each property's shape is
+/// decoded from its JSON text the first time it is asked for: a program sets a few of
+/// a type's properties, and decoding all of them (the launch template's nested
+/// options, the bucket's dozens of configurations) was most of the cost of loading a
+/// type. The names are borrowed from the schema text.
+#[derive(Clone, Debug, Default)]
+pub struct Properties(Map<&'static str, Lazy>);
+
+/// A property's JSON text and, once asked for, its decoded shape.
+#[derive(Clone, Debug)]
+struct Lazy {
+    json: &'static str,
+    shape: OnceLock<Shape>,
+}
+
+impl Lazy {
+    /// The decoded shape. Text that does not decode (never the case for the embedded
+    /// file: `every_shape_of_every_type_decodes` checks it) accepts any JSON value.
+    fn shape(&self) -> &Shape {
+        self.shape
+            .get_or_init(|| serde_json::from_str(self.json).unwrap_or(Shape::Json))
+    }
+}
+
+impl Properties {
+    /// The shape of property `name`, decoded on first use.
+    pub fn get(&self, name: &str) -> Option<&Shape> {
+        self.0.get(name).map(Lazy::shape)
+    }
+
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.0.contains_key(name)
+    }
+
+    /// The property names, in the schema's order.
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = &'static str> + '_ {
+        self.0.keys().copied()
+    }
+
+    /// Every property with its shape (decoding each).
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&'static str, &Shape)> + '_ {
+        self.0.iter().map(|(k, v)| (*k, v.shape()))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Decodes every property at every depth, strictly (a property that does not
+    /// decode is an error here, not a shape that accepts anything).
+    #[cfg(test)]
+    pub(crate) fn decode_all(&self) -> Result<(), String> {
+        fn nested(shape: &Shape) -> Result<(), String> {
+            match shape {
+                Shape::List(item) | Shape::Map(item) => nested(item),
+                Shape::Union(shapes) => shapes.iter().try_for_each(nested),
+                Shape::Object { properties, .. } => properties.decode_all(),
+                _ => Ok(()),
+            }
+        }
+        for (name, lazy) in &self.0 {
+            let shape: Shape =
+                serde_json::from_str(lazy.json).map_err(|e| format!("property {name}: {e}"))?;
+            nested(&shape).map_err(|e| format!("{name}.{e}"))?;
+        }
+        Ok(())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::ops::Index<&str> for Properties {
+    type Output = Shape;
+
+    fn index(&self, name: &str) -> &Shape {
+        match self.get(name) {
+            Some(shape) => shape,
+            None => panic!("no property `{name}`"),
+        }
+    }
+}
+
+/// Properties whose shapes are already known.
+impl FromIterator<(&'static str, Shape)> for Properties {
+    fn from_iter<I: IntoIterator<Item = (&'static str, Shape)>>(entries: I) -> Properties {
+        Properties(
+            entries
+                .into_iter()
+                .map(|(name, shape)| {
+                    let lazy = Lazy {
+                        json: "",
+                        shape: OnceLock::from(shape),
+                    };
+                    (name, lazy)
+                })
+                .collect(),
+        )
+    }
+}
+
+/// Equal when they have the same names in the same order and equal shapes.
+impl PartialEq for Properties {
+    fn eq(&self, other: &Properties) -> bool {
+        self.len() == other.len() && self.iter().zip(other.iter()).all(|(a, b)| a == b)
+    }
+}
 
 struct PropertiesVisitor;
 
-impl<'de> Visitor<'de> for PropertiesVisitor {
+impl Visitor<'static> for PropertiesVisitor {
     type Value = Properties;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a map of property shapes")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Properties, A::Error> {
+    fn visit_map<A: MapAccess<'static>>(self, mut map: A) -> Result<Properties, A::Error> {
         // Read first, then sized exactly: the map lives as long as the process, and
         // JSON gives no count ahead (a guess of 8 entries left most objects, of one to
         // three properties, in blocks of 896 bytes).
         let mut entries = Vec::new();
-        while let Some(entry) = map.next_entry::<String, Shape>()? {
-            entries.push(entry);
+        while let Some((name, json)) = map.next_entry::<&'static str, &'static RawValue>()? {
+            entries.push((
+                name,
+                Lazy {
+                    json: json.get(),
+                    shape: OnceLock::new(),
+                },
+            ));
         }
         let mut out = Map::with_capacity_and_hasher(entries.len(), Default::default());
         out.extend(entries);
@@ -205,21 +320,17 @@ impl<'de> Visitor<'de> for PropertiesVisitor {
     }
 }
 
-impl<'de> Deserialize<'de> for Properties {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Properties, D::Error> {
+impl Deserialize<'static> for Properties {
+    fn deserialize<D: Deserializer<'static>>(d: D) -> Result<Properties, D::Error> {
         d.deserialize_map(PropertiesVisitor)
     }
 }
 
-fn with_properties(properties: &Map<String, Shape>) -> String {
+fn with_properties(properties: &Properties) -> String {
     if properties.is_empty() {
         return String::new();
     }
-    let mut names: Vec<&str> = properties
-        .keys()
-        .take(LIST_AT_MOST)
-        .map(String::as_str)
-        .collect();
+    let mut names: Vec<&str> = properties.keys().take(LIST_AT_MOST).collect();
     if properties.len() > LIST_AT_MOST {
         names.push("...");
     }
@@ -262,7 +373,7 @@ fn join_or(parts: &[String]) -> String {
 mod tests {
     use super::*;
 
-    fn parse(s: &str) -> Option<Shape> {
+    fn parse(s: &'static str) -> Option<Shape> {
         serde_json::from_str(s).ok()
     }
 
@@ -283,13 +394,10 @@ mod tests {
         assert_eq!(
             obj,
             Shape::Object {
-                properties: [
-                    ("Key".to_string(), Shape::String),
-                    ("Value".to_string(), Shape::String)
-                ]
-                .into_iter()
-                .collect(),
-                required: vec!["Key".into()],
+                properties: [("Key", Shape::String), ("Value", Shape::String)]
+                    .into_iter()
+                    .collect(),
+                required: vec!["Key"],
             }
         );
         assert_eq!(obj.describe(), "an object with properties Key, Value");
@@ -318,7 +426,7 @@ mod tests {
         assert_eq!(
             parse(r#"{"o":{}}"#),
             Some(Shape::Object {
-                properties: Map::default(),
+                properties: Properties::default(),
                 required: vec![]
             })
         );

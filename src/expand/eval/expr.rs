@@ -342,8 +342,8 @@ impl Expander<'_> {
             });
         }
         let schema = crate::schema::SchemaDb::embedded().resource(&r.type_name);
-        let attrs: &[String] = schema.map_or(&[], |s| &s.attributes);
-        if attrs.iter().any(|a| a == attr) || schema.is_some_and(|s| s.has_attribute(attr)) {
+        let attrs: &[&str] = schema.map_or(&[], |s| &s.attributes);
+        if attrs.contains(&attr) || schema.is_some_and(|s| s.has_attribute(attr)) {
             return Value::Deploy(Deploy {
                 json: object! { "Fn::GetAtt" => vec![r.logical_id.as_str(), attr] },
                 shape: DeployShape::Scalar,
@@ -362,7 +362,7 @@ impl Expander<'_> {
                 format!("`{}` has no attribute `{attr}`", r.type_name),
             )
             .with_label("not a GetAtt attribute")
-            .with_suggestion(attr, attrs.iter().map(String::as_str));
+            .with_suggestion(attr, attrs.iter().copied());
             self.error(b, d);
         }
         Value::Error
