@@ -34,13 +34,13 @@ pub(super) fn option(
                 match item {
                     Value::Resource(r) => {
                         if !res.depends_on.contains(&r.logical_id) {
-                            res.depends_on.push(r.logical_id);
+                            res.depends_on.push(r.logical_id.clone());
                         }
                     }
                     Value::ResourceMap(m) => {
                         for r in m.into_values() {
                             if !res.depends_on.contains(&r.logical_id) {
-                                res.depends_on.push(r.logical_id);
+                                res.depends_on.push(r.logical_id.clone());
                             }
                         }
                     }

@@ -77,13 +77,33 @@ impl StackTarget {
     }
 }
 
-/// A resource declared in the stack instance being expanded.
+/// A resource declared in the stack instance being expanded. Shared: a binding is
+/// copied at every read, and a resource is read for each of its references, so a
+/// copy is a count, not three strings.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ResourceRef {
+pub struct ResourceRef(std::rc::Rc<ResourceNames>);
+
+/// What a [`ResourceRef`] names.
+#[derive(Debug, PartialEq)]
+pub struct ResourceNames {
     pub logical_id: String,
     pub type_name: String,
     pub name: String,
     pub decl: Span,
+}
+
+impl ResourceRef {
+    pub fn new(names: ResourceNames) -> ResourceRef {
+        ResourceRef(std::rc::Rc::new(names))
+    }
+}
+
+impl std::ops::Deref for ResourceRef {
+    type Target = ResourceNames;
+
+    fn deref(&self) -> &ResourceNames {
+        &self.0
+    }
 }
 
 #[derive(Debug, PartialEq)]

@@ -1008,9 +1008,10 @@ pub struct DerivedActions<'a>(Vec<(Vec<&'a str>, ExecActions)>);
 
 /// The actions CloudFormation needs for a set of resource types, sorted by their lower
 /// case, without duplicates: those on IAM roles, instance profiles and policies (which
-/// are scoped to the app's own), and the others.
+/// are scoped to the app's own), each with the resource types it is scoped to, and the
+/// others.
 struct ExecActions {
-    iam: Vec<&'static str>,
+    iam: Vec<(&'static str, Vec<&'static str>)>,
     anywhere: Vec<&'static str>,
 }
 
@@ -1056,7 +1057,14 @@ fn exec_actions(
     // IAM actions on roles, instance profiles and policies are scoped to the names
     // CloudFormation gives the app's resources (`<stack name>-<id>-<suffix>`, or the
     // name a template sets): the role cannot touch the account's other roles.
-    let (iam, anywhere) = actions.iter().partition(|a| scoped_iam(a).is_some());
+    let mut iam = Vec::new();
+    let mut anywhere = Vec::new();
+    for a in actions {
+        match scoped_iam(a) {
+            Some(types) => iam.push((a, types)),
+            None => anywhere.push(a),
+        }
+    }
     Some(ExecActions { iam, anywhere })
 }
 
@@ -1157,7 +1165,10 @@ fn scoped_iam(action: &str) -> Option<Vec<&'static str>> {
 /// The statements of the scoped IAM actions: each group of actions with the same
 /// resource types on the names of the stacks deployed here. Service-linked roles
 /// live under `role/aws-service-role/`.
-fn iam_statements(actions: &[&'static str], stacks: &[&StackInstance]) -> Vec<Json> {
+fn iam_statements(
+    actions: &[(&'static str, Vec<&'static str>)],
+    stacks: &[&StackInstance],
+) -> Vec<Json> {
     const NAME_PROPERTIES: &[(&str, &str)] = &[
         ("RoleName", "role"),
         ("InstanceProfileName", "instance-profile"),
@@ -1184,15 +1195,14 @@ fn iam_statements(actions: &[&'static str], stacks: &[&StackInstance]) -> Vec<Js
             .map(|n| json!({ "Fn::Sub": format!("arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:{kind}/{n}") }))
             .collect()
     };
-    let mut groups: Vec<(Vec<&'static str>, Vec<&'static str>)> = Vec::new();
+    let mut groups: Vec<(&[&'static str], Vec<&'static str>)> = Vec::new();
     let mut service_linked = Vec::new();
-    for a in actions {
+    for (a, types) in actions {
         if a.eq_ignore_ascii_case("iam:CreateServiceLinkedRole") {
             service_linked.push(*a);
             continue;
         }
-        let types = scoped_iam(a).unwrap_or_default();
-        match groups.iter_mut().find(|(t, _)| *t == types) {
+        match groups.iter_mut().find(|(t, _)| t == types) {
             Some((_, xs)) => xs.push(a),
             None => groups.push((types, vec![a])),
         }

@@ -7,7 +7,7 @@ use crate::codes::Code;
 use crate::diagnostics::Diagnostic;
 use crate::expand::builtins::pascal_case;
 use crate::expand::props;
-use crate::expand::value::{ResourceRef, Value};
+use crate::expand::value::{ResourceNames, ResourceRef, Value};
 use crate::expand::{Dependency, DependencyKind};
 use crate::span::Span;
 use crate::syntax::ast::{self, Expr, ExprKind, Statement};
@@ -63,12 +63,12 @@ impl Expander<'_> {
         if let Some(k) = key {
             logical_id.push_str(&pascal_case(k));
         }
-        ResourceRef {
+        ResourceRef::new(ResourceNames {
             logical_id,
             type_name: r.type_name.node.clone(),
             name: r.name.node.clone(),
             decl: r.name.span,
-        }
+        })
     }
 
     pub(super) fn statement(
