@@ -2,6 +2,7 @@
 //! value build the matching CloudFormation intrinsic (`Fn::Join`, `Fn::Select`).
 
 use serde_json::{json, Value as Json};
+use std::rc::Rc;
 
 use super::value::{copy_json, Deploy, DeployShape, StackTarget, Value};
 use crate::codes::Code;
@@ -238,10 +239,10 @@ fn call_unchecked(
                         .collect(),
                 )),
                 Value::Deploy(d) if d.shape == DeployShape::Scalar => Ok(Value::Deploy(Deploy {
-                    json: object! { "Fn::Split" => vec![Json::from(sep), copy_json(&d.json)] },
+                    json: Rc::new(object! { "Fn::Split" => vec![Json::from(sep), copy_json(&d.json)] }),
                     shape: DeployShape::List,
                     origin: span,
-                    what: format!("a split of {}", d.what),
+                    what: format!("a split of {}", d.what).into(),
                 })),
                 _ => Err(wrong(b, arg(1), "a String")),
             }
@@ -385,10 +386,10 @@ fn call_unchecked(
             }
             let json = json!({"Fn::Join": ["", ["{{resolve:secretsmanager:", {"Ref": r.logical_id}, format!(":SecretString:{key}}}}}")]]});
             Ok(Value::Secret(Deploy {
-                json,
+                json: Rc::new(json),
                 shape: DeployShape::Scalar,
                 origin: span,
-                what: format!("the secret `{}`", r.name),
+                what: format!("the secret `{}`", r.name).into(),
             }))
         }
         Builtin::Cron => {
@@ -492,9 +493,9 @@ fn call_unchecked(
     }
 }
 
-fn deploy(json: Json, origin: Span, what: impl Into<String>) -> Value {
+fn deploy(json: Json, origin: Span, what: impl Into<Rc<str>>) -> Value {
     Value::Deploy(Deploy {
-        json,
+        json: Rc::new(json),
         shape: DeployShape::Scalar,
         origin,
         what: what.into(),

@@ -25,7 +25,7 @@ pub(super) struct PropError {
     path: String,
     message: String,
     help: Option<String>,
-    origin: Option<(Span, String)>,
+    origin: Option<(Span, std::rc::Rc<str>)>,
 }
 
 pub fn build_resource(

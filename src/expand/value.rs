@@ -4,6 +4,7 @@
 
 use crate::Map;
 use serde_json::Value as Json;
+use std::rc::Rc;
 
 use crate::span::Span;
 
@@ -16,25 +17,17 @@ pub enum DeployShape {
 }
 
 /// A value only CloudFormation knows: its intrinsic form and where it came from.
-#[derive(Debug, PartialEq)]
+/// The intrinsic and the words are shared: a binding is copied at every read, and
+/// whatever writes the value into a template copies the intrinsic from here
+/// ([`copy_json`]).
+#[derive(Clone, Debug, PartialEq)]
 pub struct Deploy {
-    pub json: Json,
+    pub json: Rc<Json>,
     pub shape: DeployShape,
     /// The expression that made it, for "this value comes from ..." labels.
     pub origin: Span,
     /// What it is, in words: "the Ref of `vpc`", "an import of network.vpc_id".
-    pub what: String,
-}
-
-impl Clone for Deploy {
-    fn clone(&self) -> Deploy {
-        Deploy {
-            json: copy_json(&self.json),
-            shape: self.shape,
-            origin: self.origin,
-            what: self.what.clone(),
-        }
-    }
+    pub what: Rc<str>,
 }
 
 /// A copy of `j` whose maps have room for exactly their keys. A cloned non-empty

@@ -3,6 +3,7 @@
 
 use crate::Map;
 use serde_json::Value as Json;
+use std::rc::Rc;
 
 use super::*;
 use crate::codes::Code;
@@ -335,20 +336,20 @@ impl Expander<'_> {
     ) -> Value {
         if attr == "ref" {
             return Value::Deploy(Deploy {
-                json: object! { "Ref" => r.logical_id.as_str() },
+                json: Rc::new(object! { "Ref" => r.logical_id.as_str() }),
                 shape: DeployShape::Scalar,
                 origin: span,
-                what: format!("the Ref of `{}`", r.name),
+                what: format!("the Ref of `{}`", r.name).into(),
             });
         }
         let schema = crate::schema::SchemaDb::embedded().resource(&r.type_name);
         let attrs: &[&str] = schema.map_or(&[], |s| &s.attributes);
         if attrs.contains(&attr) || schema.is_some_and(|s| s.has_attribute(attr)) {
             return Value::Deploy(Deploy {
-                json: object! { "Fn::GetAtt" => vec![r.logical_id.as_str(), attr] },
+                json: Rc::new(object! { "Fn::GetAtt" => vec![r.logical_id.as_str(), attr] }),
                 shape: DeployShape::Scalar,
                 origin: span,
-                what: format!("`{}.{attr}`", r.name),
+                what: format!("`{}.{attr}`", r.name).into(),
             });
         }
         let prefix = format!("{attr}.");
@@ -507,10 +508,10 @@ impl Expander<'_> {
                 args.insert("Region".into(), Json::String(region));
             }
             return Value::Deploy(Deploy {
-                json: object! { "Fn::GetStackOutput" => args },
+                json: Rc::new(object! { "Fn::GetStackOutput" => args }),
                 shape: DeployShape::Scalar,
                 origin: span,
-                what,
+                what: what.into(),
             });
         }
         let export = export_name(&producer, &field.node);
@@ -520,17 +521,17 @@ impl Expander<'_> {
         let import = object! { "Fn::ImportValue" => export.as_str() };
         if is_list {
             Value::Deploy(Deploy {
-                json: object! { "Fn::Split" => vec![Json::from(","), import] },
+                json: Rc::new(object! { "Fn::Split" => vec![Json::from(","), import] }),
                 shape: DeployShape::List,
                 origin: span,
-                what,
+                what: what.into(),
             })
         } else {
             Value::Deploy(Deploy {
-                json: import,
+                json: Rc::new(import),
                 shape: DeployShape::Scalar,
                 origin: span,
-                what,
+                what: what.into(),
             })
         }
     }
@@ -637,7 +638,9 @@ impl Expander<'_> {
             }
             (Value::Deploy(d), Value::Int(n)) if d.shape == DeployShape::List => {
                 Value::Deploy(Deploy {
-                    json: object! { "Fn::Select" => vec![Json::from(n), d.json] },
+                    json: Rc::new(
+                        object! { "Fn::Select" => vec![Json::from(n), copy_json(&d.json)] },
+                    ),
                     shape: DeployShape::Scalar,
                     origin: span,
                     what: d.what,
@@ -808,7 +811,7 @@ impl Expander<'_> {
     ) -> Value {
         let mut text = String::new();
         let mut pieces: Vec<Json> = Vec::new();
-        let mut origin: Option<(Span, String)> = None;
+        let mut origin: Option<(Span, Rc<str>)> = None;
         for p in parts {
             match p {
                 StrPart::Text(t) => text.push_str(t),
@@ -822,7 +825,7 @@ impl Expander<'_> {
                             pieces.push(Json::String(std::mem::take(&mut text)));
                         }
                         origin.get_or_insert((d.origin, d.what.clone()));
-                        pieces.push(d.json);
+                        pieces.push(copy_json(&d.json));
                     }
                     Value::Secret(d) => {
                         let dg = Diagnostic::error(Code::SecretLeak, e.span, "a Secret cannot be interpolated into a string")
@@ -862,7 +865,7 @@ impl Expander<'_> {
                     pieces.push(Json::String(text));
                 }
                 Value::Deploy(Deploy {
-                    json: props::sub_or_join(pieces),
+                    json: Rc::new(props::sub_or_join(pieces)),
                     shape: DeployShape::Scalar,
                     origin: o.to(span),
                     what,

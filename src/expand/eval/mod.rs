@@ -7,6 +7,7 @@ mod expr;
 mod stmt;
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use crate::Map;
 use serde_json::Value as Json;
@@ -588,10 +589,10 @@ fn aws_value(env: &EnvInfo, region: &str, span: Span) -> Value {
 pub(super) fn aws_field(env: &EnvInfo, region: &str, name: &str, span: Span) -> Option<Value> {
     let deploy = |json: Json, what: &str| {
         Value::Deploy(Deploy {
-            json,
+            json: Rc::new(json),
             shape: DeployShape::Scalar,
             origin: span,
-            what: what.to_string(),
+            what: what.into(),
         })
     };
     let partition = regions::partition(region);
