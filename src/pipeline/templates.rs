@@ -14,6 +14,8 @@
 //! Principals in other accounts are named as the account plus an `aws:PrincipalArn`
 //! condition, so no template needs a role of another template to exist first.
 
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
 use serde_json::{json, Map as JsonMap, Value as Json};
 
 use crate::codes::Code;
@@ -797,10 +799,10 @@ pub fn bootstrap_template<'a>(
     span: Span,
     derived: &mut DerivedActions<'a>,
     diags: &mut Diagnostics,
-) -> Option<Json> {
+) -> Option<BootstrapTemplate> {
     let region = b.region;
     let names = b.pipelines[0];
-    let mut resources = JsonMap::new();
+    let mut resources = Resources::default();
 
     let mut pipeline_accounts: Vec<String> = Vec::new();
     let mut pipeline_roles: Vec<Json> = Vec::new();
@@ -981,14 +983,130 @@ pub fn bootstrap_template<'a>(
             json!({ "Fn::GetAtt": ["CfnExecRole", "Arn"] }),
         ),
     );
-    Some(template(
-        format!(
+    Some(BootstrapTemplate {
+        description: format!(
             "Deploy and execution roles of {app} in {} {region}",
             b.account
         ),
-        resources,
+        resources: resources.0,
         outputs,
-    ))
+    })
+}
+
+/// A bootstrap template, written as `template` writes the others, except that the
+/// execution role's managed policies of derived actions are kept typed: their action
+/// lists are written from the actions themselves rather than built as JSON first (a
+/// `serde_json` array of 165 actions is a 12 KiB block and 165 strings, for each
+/// account and region).
+pub struct BootstrapTemplate {
+    description: String,
+    resources: Vec<(String, Resource)>,
+    outputs: JsonMap<String, Json>,
+}
+
+/// A bootstrap template's resources, in the order they are added.
+#[derive(Default)]
+struct Resources(Vec<(String, Resource)>);
+
+impl Resources {
+    fn insert(&mut self, id: String, resource: impl Into<Resource>) {
+        self.0.push((id, resource.into()));
+    }
+}
+
+enum Resource {
+    Json(Json),
+    /// `AWS::IAM::ManagedPolicy` allowing `actions` on every resource.
+    ManageResources {
+        metadata: Json,
+        description: String,
+        actions: Vec<&'static str>,
+    },
+}
+
+impl From<Json> for Resource {
+    fn from(j: Json) -> Resource {
+        Resource::Json(j)
+    }
+}
+
+impl Serialize for BootstrapTemplate {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Entries<'a>(&'a [(String, Resource)]);
+        impl Serialize for Entries<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(Some(self.0.len()))?;
+                for (id, r) in self.0 {
+                    m.serialize_entry(id, r)?;
+                }
+                m.end()
+            }
+        }
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("AWSTemplateFormatVersion", "2010-09-09")?;
+        m.serialize_entry("Description", &self.description)?;
+        m.serialize_entry("Resources", &Entries(&self.resources))?;
+        if !self.outputs.is_empty() {
+            m.serialize_entry("Outputs", &self.outputs)?;
+        }
+        m.end()
+    }
+}
+
+impl Serialize for Resource {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct ManagedPolicy<'a> {
+            r#type: &'static str,
+            metadata: &'a Json,
+            properties: Properties<'a>,
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Properties<'a> {
+            description: &'a str,
+            policy_document: Document<'a>,
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Document<'a> {
+            version: &'static str,
+            statement: [Statement<'a>; 1],
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Statement<'a> {
+            sid: &'static str,
+            effect: &'static str,
+            action: &'a [&'static str],
+            resource: &'static str,
+        }
+        match self {
+            Resource::Json(j) => j.serialize(s),
+            Resource::ManageResources {
+                metadata,
+                description,
+                actions,
+            } => ManagedPolicy {
+                r#type: "AWS::IAM::ManagedPolicy",
+                metadata,
+                properties: Properties {
+                    description,
+                    policy_document: Document {
+                        version: "2012-10-17",
+                        statement: [Statement {
+                            sid: "ManageResources",
+                            effect: "Allow",
+                            action: actions,
+                            resource: "*",
+                        }],
+                    },
+                },
+            }
+            .serialize(s),
+        }
+    }
 }
 
 /// Permissions a type's handlers need that its schema's `handlerPermissions` leave
@@ -1075,7 +1193,7 @@ fn derived_policies<'a>(
     b: &BootstrapTarget<'a>,
     app: &str,
     span: Span,
-    resources: &mut JsonMap<String, Json>,
+    resources: &mut Resources,
     derived: &mut DerivedActions<'a>,
     diags: &mut Diagnostics,
 ) -> Option<Vec<Json>> {
@@ -1100,7 +1218,7 @@ fn derived_policies<'a>(
     };
     let (types, ExecActions { iam, anywhere }) = &derived.0[at];
     let chunks = chunk_actions(anywhere);
-    let iam_statements = iam_statements(iam, &b.stacks);
+    let mut iam_statements = iam_statements(iam, &b.stacks);
     let policies = chunks.len() + usize::from(!iam_statements.is_empty());
     if policies > MAX_MANAGED_POLICIES - 1 {
         diags.push(
@@ -1114,29 +1232,41 @@ fn derived_policies<'a>(
         );
         return None;
     }
-    let documents = chunks
-        .iter()
-        .map(|chunk| vec![statement("ManageResources", chunk, json!("*"))])
-        .chain((!iam_statements.is_empty()).then_some(iam_statements));
-    let mut managed = Vec::new();
-    for (k, document) in documents.enumerate() {
+    let mut managed = Vec::with_capacity(policies);
+    let parts = chunks
+        .into_iter()
+        .map(Some)
+        .chain((!iam_statements.is_empty()).then_some(None));
+    for (k, chunk) in parts.enumerate() {
         let id = format!("CfnExecPolicy{}", k + 1);
         let mut metadata = json!({ "sleuthc": { "handler_permissions_of": types } });
-        // The IAM part names the app's own roles and policies; the others act on "*".
-        if k < chunks.len() {
-            metadata["checkov"] = checkov_skip(EXEC_POLICY_SKIPS);
-        }
-        resources.insert(
-            id.clone(),
-            object! {
-                "Type" => "AWS::IAM::ManagedPolicy",
-                "Metadata" => metadata,
-                "Properties" => object! {
-                    "Description" => format!("What CloudFormation needs to manage the resource types {app} deploys here (part {} of {policies})", k + 1),
-                    "PolicyDocument" => policy_document(document),
+        let description = format!("What CloudFormation needs to manage the resource types {app} deploys here (part {} of {policies})", k + 1);
+        match chunk {
+            // The others act on "*": checkov's broad-IAM checks are skipped, with why.
+            Some(actions) => {
+                metadata["checkov"] = checkov_skip(EXEC_POLICY_SKIPS);
+                resources.insert(
+                    id.clone(),
+                    Resource::ManageResources {
+                        metadata,
+                        description,
+                        actions,
+                    },
+                );
+            }
+            // The IAM part names the app's own roles and policies.
+            None => resources.insert(
+                id.clone(),
+                object! {
+                    "Type" => "AWS::IAM::ManagedPolicy",
+                    "Metadata" => metadata,
+                    "Properties" => object! {
+                        "Description" => description,
+                        "PolicyDocument" => policy_document(std::mem::take(&mut iam_statements)),
+                    },
                 },
-            },
-        );
+            ),
+        }
         managed.push(json!({ "Ref": id }));
     }
     Some(managed)
