@@ -3,7 +3,9 @@
 //! `$OUT_DIR/<name>.rs`, an array of `(key, start, end)` with the byte range of each
 //! line's `rest` in the file:
 //! - `schema/cfn.schemas` (after its header line): each type's JSON. Scanning 2.3 MB
-//!   for line starts was about 5 % of a small build.
+//!   for line starts was about 5 % of a small build. Also `schema_slots.rs`, a hash
+//!   table of its type names (`lines::slots`): a binary search over 1,885 names
+//!   touched a dozen of them, scattered in memory, for every lookup.
 //! - `schema/handler-permissions.tsv`: each type's handler permissions. Splitting and
 //!   sorting its 500 KB was 2.5 % of the fleet's build.
 //! - `schema/iam-resources.tsv`: the resource types of each IAM action.
@@ -32,7 +34,28 @@ fn main() {
         let dest = out_dir.join(index);
         std::fs::write(&dest, index_of(path, &text, header))
             .unwrap_or_else(|e| panic!("writing {}: {e}", dest.display()));
+        if index == "schema_index.rs" {
+            let dest = out_dir.join("schema_slots.rs");
+            std::fs::write(&dest, slots_of(&text, header))
+                .unwrap_or_else(|e| panic!("writing {}: {e}", dest.display()));
+        }
     }
+}
+
+/// The `&[u16]` hash table of `text`'s keys (`lines::slots`), in index order.
+fn slots_of(text: &str, header: usize) -> String {
+    let names: Vec<&str> = lines::keyed_lines(text, header)
+        .filter_map(|(_, line)| line.map(|l| l.name))
+        .collect();
+    let mut out = String::from("&[");
+    for (i, slot) in lines::slots(&names).iter().enumerate() {
+        if i % 16 == 0 {
+            out.push_str("\n   ");
+        }
+        write!(out, " {slot},").unwrap();
+    }
+    out.push_str("\n]\n");
+    out
 }
 
 /// The `&[(key, start, end)]` expression for `text`, whose keys must be sorted.

@@ -21,12 +21,18 @@ pub(super) struct Index {
     text: &'static str,
     /// Sorted by name, strictly increasing.
     lines: Cow<'static, [Line]>,
+    /// The embedded index's hash table of names (`lines::slots`); empty for a scanned
+    /// text, which is searched by bisection.
+    slots: &'static [u16],
     /// One slot per line; boxed so that an unused slot costs a pointer.
     parsed: Box<[OnceLock<Option<Box<ResourceSchema>>>]>,
 }
 
 /// The build-time index of the embedded file, as `(name, start, end)`.
 const EMBEDDED_INDEX: &[(&str, u32, u32)] = include!(concat!(env!("OUT_DIR"), "/schema_index.rs"));
+
+/// The build-time hash table of the embedded index's names.
+const EMBEDDED_SLOTS: &[u16] = include!(concat!(env!("OUT_DIR"), "/schema_slots.rs"));
 
 /// The embedded index in `Line` form.
 static EMBEDDED_LINES: [Line; EMBEDDED_INDEX.len()] = {
@@ -47,7 +53,10 @@ static EMBEDDED_LINES: [Line; EMBEDDED_INDEX.len()] = {
 impl Index {
     /// The index of the embedded `text`, made by `build.rs` from the same file.
     pub(super) fn embedded(text: &'static str) -> Index {
-        Index::with_lines(text, Cow::Borrowed(&EMBEDDED_LINES))
+        Index {
+            slots: EMBEDDED_SLOTS,
+            ..Index::with_lines(text, Cow::Borrowed(&EMBEDDED_LINES))
+        }
     }
 
     /// Indexes `text` (the whole file, header included): lines that are not
@@ -74,6 +83,7 @@ impl Index {
         Index {
             text,
             lines,
+            slots: &[],
             parsed,
         }
     }
@@ -98,7 +108,19 @@ impl Index {
     }
 
     fn position(&self, name: &str) -> Option<usize> {
-        self.lines.binary_search_by(|l| l.name.cmp(name)).ok()
+        if self.slots.is_empty() {
+            return self.lines.binary_search_by(|l| l.name.cmp(name)).ok();
+        }
+        // At most half full: an empty slot ends every probe.
+        let mask = self.slots.len() - 1;
+        let mut i = super::lines::name_hash(name) as usize & mask;
+        loop {
+            let at = usize::from(self.slots[i]).checked_sub(1)?;
+            if self.lines.get(at)?.name == name {
+                return Some(at);
+            }
+            i = (i + 1) & mask;
+        }
     }
 
     fn json_at(&self, i: usize) -> Option<&'static str> {
@@ -109,5 +131,37 @@ impl Index {
     /// Every type name, sorted.
     pub(super) fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.lines.iter().map(|l| l.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The build-time hash table is the one `lines::slots` makes from the embedded
+    /// names, and finds each name where bisection does, and nothing else.
+    #[test]
+    fn hashed_lookups_agree_with_bisection() {
+        let names: Vec<&str> = EMBEDDED_LINES.iter().map(|l| l.name).collect();
+        assert_eq!(
+            EMBEDDED_SLOTS,
+            super::super::lines::slots(&names).as_slice()
+        );
+        let text = include_str!("../../schema/cfn.schemas");
+        let (hashed, scanned) = (Index::embedded(text), Index::scan(text));
+        assert!(!hashed.slots.is_empty() && scanned.slots.is_empty());
+        for (i, name) in names.iter().enumerate() {
+            assert_eq!(hashed.position(name), Some(i), "{name}");
+            assert_eq!(scanned.position(name), Some(i), "{name}");
+        }
+        for missing in [
+            "",
+            "AWS::EC2::Vpc",
+            "AWS::EC2::VPC ",
+            "AWS::Nope::Nothing",
+            "Z",
+        ] {
+            assert_eq!(hashed.position(missing), None, "{missing}");
+        }
     }
 }

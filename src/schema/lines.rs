@@ -38,3 +38,33 @@ pub fn keyed_lines(
             Some((i + 1, parsed))
         })
 }
+
+/// FNV-1a of a key: where the embedded schema index's hash table (`slots`) puts it.
+pub const fn name_hash(name: &str) -> u64 {
+    let bytes = name.as_bytes();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < bytes.len() {
+        h ^= bytes[i] as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+        i += 1;
+    }
+    h
+}
+
+/// An open-addressing table of `names` (linear probing, at most half full, a power of
+/// two long): each slot holds a name's position plus one, or 0 when empty. Built by
+/// `build.rs`; the crate itself only checks it in tests.
+#[cfg_attr(not(test), allow(dead_code))]
+pub fn slots(names: &[&str]) -> Vec<u16> {
+    let len = (names.len() * 2).next_power_of_two().max(2);
+    let mut table = vec![0u16; len];
+    for (at, name) in names.iter().enumerate() {
+        let mut i = name_hash(name) as usize & (len - 1);
+        while table[i] != 0 {
+            i = (i + 1) & (len - 1);
+        }
+        table[i] = u16::try_from(at + 1).expect("fewer than 65,535 names");
+    }
+    table
+}
