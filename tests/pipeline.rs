@@ -462,3 +462,55 @@ fn change_sets_are_reviewed_before_they_run() {
     let policy = template["Resources"]["ApproverPolicy"].to_string();
     assert!(policy.contains("Deploy-prod/Review-changes-5"), "{policy}");
 }
+
+/// The execution role may read what the templates it deploys read at deploy time, and
+/// only that: an SSM parameter and a secret through dynamic references (here nested
+/// in a list and a record), and nothing for a stack that reads neither.
+#[test]
+fn the_execution_role_reads_what_the_templates_resolve() {
+    let source = r#"
+app reads {}
+environments {
+  env prod { account = "222222222222", regions = ["us-east-1"] }
+}
+stack data {
+  resource db_secret: AWS::SecretsManager::Secret {
+    GenerateSecretString = { PasswordLength = 32 }
+  }
+  resource cluster: AWS::RDS::DBCluster {
+    Engine = "aurora-postgresql"
+    MasterUsername = "admin"
+    MasterUserPassword = secret_ref(db_secret, "password")
+    StorageEncrypted = true
+    Tags = [{ Key = "Release", Value = ssm_param("/reads/release") }]
+  }
+}
+stack plain { resource topic: AWS::SNS::Topic {} }
+pipeline release {
+  account = "111111111111"
+  region = "us-east-1"
+  source = s3(bucket: "reads-source", key: "source.zip")
+  stage prod
+}
+"#;
+    let c = build_source(source, &Default::default());
+    let bootstrap = file(&c, "bootstrap/222222222222-us-east-1.template.json");
+    let role = &bootstrap["Resources"]["CfnExecRole"]["Properties"];
+    let statements = role["Policies"][0]["PolicyDocument"]["Statement"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no read-references policy: {role:#}"));
+    let sids: Vec<&str> = statements
+        .iter()
+        .map(|s| s["Sid"].as_str().unwrap())
+        .collect();
+    assert_eq!(sids, ["ResolveParameters", "ResolveSecrets"], "{role:#}");
+    assert_eq!(
+        statements[0]["Resource"],
+        serde_json::json!([{ "Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:*:parameter/reads/release" }])
+    );
+    let secret = statements[1]["Resource"][0]["Fn::Sub"].as_str().unwrap();
+    assert!(
+        secret.contains(":secretsmanager:") && secret.ends_with("-*"),
+        "{secret}"
+    );
+}

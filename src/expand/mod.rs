@@ -62,6 +62,12 @@ pub struct CfnResource {
     /// The stack-level component instance that made it: (instance, component).
     pub component: Option<(String, String)>,
     pub span: Span,
+    /// Whether its properties may read something while CloudFormation deploys it: a
+    /// dynamic reference (`{{resolve:...}}`), an SSM image id (`resolve:ssm:...`) or
+    /// `Fn::GetStackOutput`. A superset, noted as each property is built (while its
+    /// JSON is fresh in the cache), so that the execution roles' read permissions are
+    /// looked for in these resources only.
+    pub reads_at_deploy: bool,
 }
 
 /// How one resource refers to another of its template.

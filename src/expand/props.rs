@@ -65,6 +65,7 @@ pub fn build_resource(
         refs: Vec::new(),
         component: None,
         span: r.span,
+        reads_at_deploy: false,
     };
     let mut user_tags: Option<(Value, Span)> = None;
     let mut user_tags_span = None;
@@ -114,6 +115,7 @@ pub fn build_resource(
         match to_cfn(&value, shape, &Path::Root(key)) {
             Ok(json) => {
                 value_references(&value, &json, entry.value.span, &mut res.refs);
+                res.reads_at_deploy |= may_read_at_deploy(&json);
                 res.properties.insert(key.to_string(), json);
             }
             Err(e) => diags.push(prop_diag(e, entry, &r.type_name.node)),
@@ -124,6 +126,7 @@ pub fn build_resource(
         let mut found = Vec::new();
         references(&tags, span, &mut found);
         merge_references(&mut res.refs, found);
+        res.reads_at_deploy |= may_read_at_deploy(&tags);
         let prop = schema.tagging.property().unwrap_or("Tags").to_string();
         res.properties.insert(prop, tags);
     }
@@ -167,6 +170,21 @@ pub fn build_resource(
     Built {
         resource: Some(res),
         diags,
+    }
+}
+
+/// Whether `j` may read something at deploy time (see `CfnResource::reads_at_deploy`):
+/// a string that starts with `resolve:` or holds a `{`, or an object of the one key
+/// `Fn::GetStackOutput`.
+fn may_read_at_deploy(j: &Json) -> bool {
+    match j {
+        Json::String(s) => s.starts_with("resolve:") || s.contains('{'),
+        Json::Array(xs) => xs.iter().any(may_read_at_deploy),
+        Json::Object(m) => {
+            (m.len() == 1 && m.keys().next().is_some_and(|k| k == "Fn::GetStackOutput"))
+                || m.values().any(may_read_at_deploy)
+        }
+        _ => false,
     }
 }
 

@@ -1550,7 +1550,7 @@ fn dynamic_reads(stacks: &[&StackInstance], region: &str) -> Vec<Json> {
         }
     }
     for s in stacks {
-        for r in s.resources.values() {
+        for r in s.resources.values().filter(|r| r.reads_at_deploy) {
             for v in r.properties.values() {
                 walk(v, &mut ssm, &mut secrets, &mut outputs, region);
             }
