@@ -463,9 +463,10 @@ fn change_sets_are_reviewed_before_they_run() {
     assert!(policy.contains("Deploy-prod/Review-changes-5"), "{policy}");
 }
 
-/// The execution role may read what the templates it deploys read at deploy time, and
-/// only that: an SSM parameter and a secret through dynamic references (here nested
-/// in a list and a record), and nothing for a stack that reads neither.
+/// The execution role may read what the templates it deploys read at deploy time: an
+/// SSM parameter and a secret named in dynamic references (here nested in a list and a
+/// record), beside a stack that reads neither. A secret of the same template read
+/// through its `Ref` adds nothing: the handler permissions of its type read it.
 #[test]
 fn the_execution_role_reads_what_the_templates_resolve() {
     let source = r#"
@@ -479,7 +480,7 @@ stack data {
   }
   resource cluster: AWS::RDS::DBCluster {
     Engine = "aurora-postgresql"
-    MasterUsername = "admin"
+    MasterUsername = "{{resolve:secretsmanager:reads/admin:SecretString:user}}"
     MasterUserPassword = secret_ref(db_secret, "password")
     StorageEncrypted = true
     Tags = [{ Key = "Release", Value = ssm_param("/reads/release") }]
@@ -504,13 +505,13 @@ pipeline release {
         .map(|s| s["Sid"].as_str().unwrap())
         .collect();
     assert_eq!(sids, ["ResolveParameters", "ResolveSecrets"], "{role:#}");
+    let sub = |arn: &str| serde_json::json!([{ "Fn::Sub": arn }]);
     assert_eq!(
         statements[0]["Resource"],
-        serde_json::json!([{ "Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:*:parameter/reads/release" }])
+        sub("arn:${AWS::Partition}:ssm:${AWS::Region}:*:parameter/reads/release")
     );
-    let secret = statements[1]["Resource"][0]["Fn::Sub"].as_str().unwrap();
-    assert!(
-        secret.contains(":secretsmanager:") && secret.ends_with("-*"),
-        "{secret}"
+    assert_eq!(
+        statements[1]["Resource"],
+        sub("arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:reads/admin-*")
     );
 }

@@ -1010,6 +1010,7 @@ struct Resources(Vec<(String, Resource)>);
 
 impl Resources {
     fn insert(&mut self, id: String, resource: impl Into<Resource>) {
+        debug_assert!(self.0.iter().all(|(k, _)| *k != id), "{id} added twice");
         self.0.push((id, resource.into()));
     }
 }
@@ -1512,6 +1513,13 @@ fn dynamic_reads(stacks: &[&StackInstance], region: &str) -> Vec<Json> {
                                 what.splitn(8, ':').take(7).collect::<Vec<_>>().join(":")
                             } else {
                                 let name = what.split(':').next().unwrap_or("");
+                                // A secret read through its `Ref` (`secret_ref`) is not
+                                // named in the text: it is a secret of the same template,
+                                // which the derived policy's handler permissions for its
+                                // type already read (a policy given instead must).
+                                if name.is_empty() {
+                                    continue;
+                                }
                                 format!("arn:${{AWS::Partition}}:secretsmanager:${{AWS::Region}}:${{AWS::AccountId}}:secret:{name}-*")
                             };
                             if !secrets.contains(&id) {
