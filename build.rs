@@ -4,7 +4,7 @@
 //! line's `rest` in the file:
 //! - `schema/cfn.schemas` (after its header line): each type's JSON. Scanning 2.3 MB
 //!   for line starts was about 5 % of a small build. Also `schema_slots.rs`, a hash
-//!   table of its type names (`lines::slots`): a binary search over 1,885 names
+//!   table of its type names (`lines::slots`): a binary search over the names
 //!   touched a dozen of them, scattered in memory, for every lookup.
 //! - `schema/handler-permissions.tsv`: each type's handler permissions. Splitting and
 //!   sorting its 500 KB was 2.5 % of the fleet's build.
@@ -42,7 +42,8 @@ fn main() {
     }
 }
 
-/// The `&[u16]` hash table of `text`'s keys (`lines::slots`), in index order.
+/// The `&[u16]` hash table of `text`'s keys (`lines::slots`): each slot holds a key's
+/// position in the index plus one.
 fn slots_of(text: &str, header: usize) -> String {
     let names: Vec<&str> = lines::keyed_lines(text, header)
         .filter_map(|(_, line)| line.map(|l| l.name))

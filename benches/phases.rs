@@ -89,13 +89,14 @@ fn main() {
     }
     // `cargo bench --bench phases -- expand FILE`: expand one program 500 times.
     if let Some(i) = args.iter().position(|a| a == "expand") {
-        let src = std::fs::read_to_string(&args[i + 1]).expect("readable file");
-        let (parsed, _) = sleuthc::resolve::load(&args[i + 1], src, &NoImports);
+        let file = args.get(i + 1).expect("usage: phases -- expand FILE");
+        let src = std::fs::read_to_string(file).expect("readable file");
+        let (parsed, _) = sleuthc::resolve::load(file, src, &NoImports);
         let (checked, _) = sleuthc::resolve::resolve(parsed);
         let t = time(500, || {
             sleuthc::expand::expand(&checked, &Options::default())
         });
-        println!("expand {}: {}", args[i + 1], ms(t));
+        println!("expand {file}: {}", ms(t));
         return;
     }
     if let Some(i) = args.iter().position(|a| a == "parse") {

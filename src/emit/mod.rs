@@ -1,6 +1,7 @@
 //! Emission: turns expanded stack instances into output files (CloudFormation
 //! templates and the manifest), and enforces CloudFormation's limits as compile
-//! errors. Everything is serialised from ordered maps, 2-space pretty, newline-terminated.
+//! errors. Everything is serialised in order (from ordered maps, or typed values that
+//! write their keys in the same order), 2-space pretty, newline-terminated.
 
 pub mod cloudformation;
 pub mod dot;
@@ -31,15 +32,15 @@ pub fn checkov_skip<'a>(checks: impl IntoIterator<Item = (&'a str, &'a str)>) ->
 /// Pretty JSON (2-space indent, as `serde_json::to_string_pretty` writes it) with a
 /// trailing newline.
 pub fn to_json<T: Serialize>(value: &T) -> String {
-    // Most templates are a few KiB to a few dozen. Starting at 32 KiB, a file grows
-    // rarely (growing by doubling from 8 KiB copied each file two or three times and
-    // left blocks of four sizes behind). A file under a quarter of that is moved into
-    // a block of its size, and the 32 KiB block is reused by the next file: a program
-    // of a thousand small templates (each kept until all are written) does not hold a
-    // thousand such blocks. A file of 8 to 32 KiB keeps its block, up to four times
-    // its size. Blocks over 8 KiB come from pages of 512 KiB, one size at a time: the
-    // fleet's fourteen files of 8 to 32 KiB fit one such page, where 64 KiB blocks took
-    // two (docs/PERFORMANCE.md has the measurements).
+    // Most templates are a few KiB to a few dozen. Starting at 32 KiB, most files
+    // never grow, and larger ones grow once (growing by doubling from 8 KiB copied
+    // each file two or three times and left blocks of four sizes behind). A file under
+    // a quarter of that is moved into a block of its size, and the 32 KiB block is
+    // reused by the next file: a program of a thousand small templates (each kept
+    // until all are written) does not hold a thousand such blocks. A file of 8 to
+    // 32 KiB keeps its block, up to four times its size. Blocks over 8 KiB come from
+    // 512 KiB pages of one block size each, so one size for most files keeps the heap
+    // small (docs/PERFORMANCE.md has the measurements).
     let mut out = Vec::with_capacity(32 * 1024);
     let mut ser = serde_json::Serializer::with_formatter(&mut out, Pretty::default());
     if value.serialize(&mut ser).is_err() {

@@ -1,8 +1,9 @@
 //! The index over the sorted `Type::Name<TAB>json` lines of `cfn.schemas`: for each
 //! type, its name and the byte range of its JSON. For the embedded file the index is
 //! made at build time (`build.rs`), so opening the database scans nothing; any other
-//! text is indexed when opened. Each type's JSON is parsed the first time it is asked
-//! for, and cached.
+//! text is indexed when opened. The embedded index is searched through a build-time
+//! hash table of its names, a scanned one by bisection. Each type's JSON is parsed
+//! the first time it is asked for, and cached.
 
 use std::borrow::Cow;
 use std::sync::OnceLock;

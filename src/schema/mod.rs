@@ -7,7 +7,8 @@
 //! Opening the database reads the header; the embedded file's lines are indexed at
 //! build time (`build.rs`, see `index`). A type's JSON is parsed the first time it is
 //! asked for, and cached; its properties' shapes each the first time they are asked
-//! for (`Properties`), and names are borrowed from the embedded text. A malformed line reads as an absent type, never a panic.
+//! for (`Properties`), and names are borrowed from the embedded text. A malformed line
+//! reads as an absent type, a malformed property shape as any JSON; never a panic.
 
 mod index;
 mod lines;

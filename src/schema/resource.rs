@@ -86,7 +86,8 @@ impl ResourceSchema {
         })
     }
 
-    /// Decodes the JSON part of a type's line; `None` when anything is malformed.
+    /// Decodes the JSON part of a type's line; `None` when anything but the property
+    /// shapes (decoded when first asked for) is malformed.
     pub(crate) fn from_line(
         type_name: &'static str,
         json: &'static str,

@@ -173,7 +173,8 @@ impl Visitor<'static> for ShapeVisitor {
     }
 }
 
-/// Decodes one compact shape (`"s"`, `{"l": ...}`, ...); unknown codes are errors.
+/// Decodes one compact shape (`"s"`, `{"l": ...}`, ...); unknown codes are errors at
+/// the level decoded (an object's properties are decoded later, when asked for).
 /// Shapes borrow their names from the text they are decoded from, which is the
 /// embedded schema file (or another `'static` text).
 impl Deserialize<'static> for Shape {
@@ -199,7 +200,7 @@ struct Lazy {
 
 impl Lazy {
     /// The decoded shape. Text that does not decode (never the case for the embedded
-    /// file: `every_shape_of_every_type_decodes` checks it) accepts any JSON value.
+    /// file: `every_embedded_line_parses` checks it) accepts any JSON value.
     fn shape(&self) -> &Shape {
         self.shape
             .get_or_init(|| serde_json::from_str(self.json).unwrap_or(Shape::Json))
