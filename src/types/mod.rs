@@ -189,11 +189,11 @@ impl Mismatch {
 
 /// Checks `value` against `ty`, returning the value with defaults of record types
 /// filled in. `defaults` evaluates a record field's default expression.
-pub fn check(
+pub fn check<'t>(
     value: Value,
-    ty: &Type,
+    ty: &'t Type,
     path: &str,
-    defaults: &mut dyn FnMut(&crate::syntax::ast::Expr) -> Value,
+    defaults: &mut dyn FnMut(&'t crate::syntax::ast::Expr) -> Value,
 ) -> Result<Value, Mismatch> {
     if value.is_error() || matches!(ty, Type::Error) {
         return Ok(value);

@@ -15,10 +15,10 @@ use crate::expand::{Dependency, DependencyKind};
 use crate::span::Span;
 use crate::syntax::ast::{self, BinOp, Expr, ExprKind, Statement, StrPart, UnOp};
 
-impl Expander<'_> {
+impl<'a> Expander<'a> {
     // ───────────── expressions ─────────────
 
-    pub(super) fn expr(&mut self, f: &mut Frame, b: &mut Body, e: &Expr) -> Value {
+    pub(super) fn expr(&mut self, f: &mut Frame, b: &mut Body<'a>, e: &'a Expr) -> Value {
         match &e.kind {
             ExprKind::Int(n) => Value::Int(*n),
             ExprKind::Bool(x) => Value::Bool(*x),
@@ -167,7 +167,7 @@ impl Expander<'_> {
 
     /// Strings and lists beyond any template's size: `s = s + s` repeated must end in a
     /// diagnostic, not in exhausted memory.
-    pub(super) fn too_large(&mut self, b: &Body, span: Span) -> Value {
+    pub(super) fn too_large(&mut self, b: &Body<'a>, span: Span) -> Value {
         let d = Diagnostic::error(
             Code::BadOperand,
             span,
@@ -179,7 +179,7 @@ impl Expander<'_> {
         Value::Error
     }
 
-    pub(super) fn operand_error(&mut self, b: &Body, span: Span, op: &str, v: &Value) -> Value {
+    pub(super) fn operand_error(&mut self, b: &Body<'a>, span: Span, op: &str, v: &Value) -> Value {
         let mut d = Diagnostic::error(
             Code::BadOperand,
             span,
@@ -201,7 +201,7 @@ impl Expander<'_> {
 
     /// Does `n` name the built-in of that name here, not a binding, component, stack
     /// or param (the order `name` looks them up in)?
-    fn builtin(&self, b: &Body, n: &str) -> bool {
+    fn builtin(&self, b: &Body<'a>, n: &str) -> bool {
         let stack = b.in_stack && self.checked.stacks.contains_key(n);
         b.lookup(n).is_none()
             && !self.checked.scopes[b.module].contains_key(n)
@@ -209,7 +209,7 @@ impl Expander<'_> {
             && !self.params.contains_key(n)
     }
 
-    pub(super) fn name(&mut self, f: &mut Frame, b: &mut Body, n: &str, span: Span) -> Value {
+    pub(super) fn name(&mut self, f: &mut Frame, b: &mut Body<'a>, n: &str, span: Span) -> Value {
         if let Some(v) = b.lookup(n) {
             return v.clone();
         }
@@ -284,9 +284,9 @@ impl Expander<'_> {
     pub(super) fn field(
         &mut self,
         f: &mut Frame,
-        b: &mut Body,
+        b: &mut Body<'a>,
         v: Value,
-        field: &ast::Ident,
+        field: &'a ast::Ident,
         span: Span,
         instance: bool,
     ) -> Value {
@@ -328,7 +328,7 @@ impl Expander<'_> {
 
     pub(super) fn attribute(
         &mut self,
-        b: &Body,
+        b: &Body<'a>,
         r: &ResourceRef,
         attr: &str,
         field_span: Span,
@@ -376,9 +376,9 @@ impl Expander<'_> {
     pub(super) fn cross_stack(
         &mut self,
         f: &mut Frame,
-        b: &mut Body,
+        b: &mut Body<'a>,
         target: &StackTarget,
-        field: &ast::Ident,
+        field: &'a ast::Ident,
         span: Span,
     ) -> Value {
         let Some(env) = f.env else {
@@ -540,7 +540,7 @@ impl Expander<'_> {
     pub(super) fn stack_in(
         &mut self,
         f: &Frame,
-        b: &Body,
+        b: &Body<'a>,
         target: StackTarget,
         index: Value,
         span: Span,
@@ -612,7 +612,7 @@ impl Expander<'_> {
         Value::Error
     }
 
-    pub(super) fn index(&mut self, b: &Body, v: Value, i: Value, span: Span) -> Value {
+    pub(super) fn index(&mut self, b: &Body<'a>, v: Value, i: Value, span: Span) -> Value {
         match (v, i) {
             (Value::Error, _) | (_, Value::Error) => Value::Error,
             (Value::List(xs), Value::Int(n)) => {
@@ -687,10 +687,10 @@ impl Expander<'_> {
     pub(super) fn binary(
         &mut self,
         f: &mut Frame,
-        b: &mut Body,
+        b: &mut Body<'a>,
         op: BinOp,
-        l: &Expr,
-        r: &Expr,
+        l: &'a Expr,
+        r: &'a Expr,
     ) -> Value {
         // `&&` and `||` short-circuit, so `x != none && x.y` is safe.
         if matches!(op, BinOp::And | BinOp::Or) {
@@ -805,8 +805,8 @@ impl Expander<'_> {
     pub(super) fn interpolate(
         &mut self,
         f: &mut Frame,
-        b: &mut Body,
-        parts: &[StrPart],
+        b: &mut Body<'a>,
+        parts: &'a [StrPart],
         span: Span,
     ) -> Value {
         let mut text = String::new();
@@ -878,7 +878,7 @@ impl Expander<'_> {
 /// The value of a name, or a chain of record fields from a name, bound in the body's
 /// scopes, borrowed; `None` when any step is not a local record field (the caller
 /// then evaluates it in full, with its diagnostics).
-fn local_path<'v>(b: &'v Body, e: &Expr) -> Option<&'v Value> {
+fn local_path<'v>(b: &'v Body<'_>, e: &Expr) -> Option<&'v Value> {
     match &e.kind {
         ExprKind::Name(n) => b.lookup(n),
         ExprKind::Field(base, field) => match local_path(b, base)? {

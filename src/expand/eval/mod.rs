@@ -86,12 +86,13 @@ struct Frame<'e> {
 }
 
 /// One body being run: a stack's, or a component instance's.
-struct Body {
+struct Body<'a> {
     module: usize,
     in_stack: bool,
     /// Logical-ID prefix: the PascalCase path of component instances.
     prefix: String,
-    scopes: Vec<Map<String, Value>>,
+    /// Names borrowed from the program's syntax tree, which outlives the expansion.
+    scopes: Vec<Map<&'a str, Value>>,
     outputs: Outputs,
     /// Names bound to component instances, for "no output" vs "no field" messages.
     instances: Vec<String>,
@@ -122,7 +123,7 @@ impl<'e> Frame<'e> {
     }
 }
 
-impl Body {
+impl<'a> Body<'a> {
     fn new(
         module: usize,
         in_stack: bool,
@@ -156,9 +157,9 @@ impl Body {
             .or_else(|| self.keyed.get(name))
     }
 
-    fn bind(&mut self, name: &str, v: Value) {
+    fn bind(&mut self, name: &'a str, v: Value) {
         if let Some(s) = self.scopes.last_mut() {
-            s.insert(name.to_string(), v);
+            s.insert(name, v);
         }
     }
 }
@@ -187,7 +188,7 @@ impl<'a> Expander<'a> {
     /// Evaluates an expression outside any stack: param defaults, env fields, app settings.
     pub fn eval_global(
         checked: &Checked,
-        e: &Expr,
+        e: &'a Expr,
         params: &Map<String, Value>,
         diags: &mut Diagnostics,
     ) -> Value {

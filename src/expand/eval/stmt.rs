@@ -13,14 +13,14 @@ use crate::span::Span;
 use crate::syntax::ast::{self, Expr, ExprKind, Statement};
 use crate::types;
 
-impl Expander<'_> {
+impl<'a> Expander<'a> {
     // ───────────── statements ─────────────
 
     pub(super) fn block(
         &mut self,
         f: &mut Frame,
-        b: &mut Body,
-        block: &ast::Block,
+        b: &mut Body<'a>,
+        block: &'a ast::Block,
         stack_top: bool,
     ) {
         b.scopes.push(scope_for(block, 0));
@@ -33,8 +33,8 @@ impl Expander<'_> {
     pub(super) fn run_block(
         &mut self,
         f: &mut Frame,
-        b: &mut Body,
-        block: &ast::Block,
+        b: &mut Body<'a>,
+        block: &'a ast::Block,
         stack_top: bool,
     ) {
         if f.work > MAX_EXPANSION_WORK {
@@ -55,8 +55,8 @@ impl Expander<'_> {
 
     pub(super) fn resource_ref(
         &self,
-        b: &Body,
-        r: &ast::Resource,
+        b: &Body<'a>,
+        r: &'a ast::Resource,
         key: Option<&str>,
     ) -> ResourceRef {
         let mut logical_id = format!("{}{}", b.prefix, pascal_case(&r.name.node));
@@ -74,8 +74,8 @@ impl Expander<'_> {
     pub(super) fn statement(
         &mut self,
         f: &mut Frame,
-        b: &mut Body,
-        s: &Statement,
+        b: &mut Body<'a>,
+        s: &'a Statement,
         stack_top: bool,
     ) {
         match s {
@@ -154,7 +154,7 @@ impl Expander<'_> {
     }
 
     /// `depends_on = [network, storage["eu-west-1"]]` at a stack's top level.
-    fn stack_depends_on(&mut self, f: &mut Frame, b: &mut Body, value: &Expr) {
+    fn stack_depends_on(&mut self, f: &mut Frame, b: &mut Body<'a>, value: &'a Expr) {
         for (item, span) in self.option_items(f, b, value) {
             match item {
                 Value::Stack(target) => {
@@ -194,7 +194,7 @@ impl Expander<'_> {
 
     /// `exports = ["vpc_id"]`: outputs exported even when no stack of this program
     /// imports them (for a two-step removal, or for stacks outside this program).
-    fn stack_exports(&mut self, f: &mut Frame, b: &mut Body, value: &Expr) {
+    fn stack_exports(&mut self, f: &mut Frame, b: &mut Body<'a>, value: &'a Expr) {
         for (item, span) in self.option_items(f, b, value) {
             match item {
                 Value::Str(s) => f.exports.push((s, span)),
@@ -206,7 +206,12 @@ impl Expander<'_> {
 
     /// A stack option's items with their spans: the elements of a list, or the one
     /// value.
-    fn option_items(&mut self, f: &mut Frame, b: &mut Body, value: &Expr) -> Vec<(Value, Span)> {
+    fn option_items(
+        &mut self,
+        f: &mut Frame,
+        b: &mut Body<'a>,
+        value: &'a Expr,
+    ) -> Vec<(Value, Span)> {
         if let ExprKind::List(xs) = &value.kind {
             return xs.iter().map(|x| (self.expr(f, b, x), x.span)).collect();
         }
@@ -216,7 +221,14 @@ impl Expander<'_> {
         }
     }
 
-    fn wrong_item(&mut self, b: &Body, option: &str, expected: &str, span: Span, found: &Value) {
+    fn wrong_item(
+        &mut self,
+        b: &Body<'a>,
+        option: &str,
+        expected: &str,
+        span: Span,
+        found: &Value,
+    ) {
         let d = Diagnostic::error(
             Code::TypeMismatch,
             span,
@@ -226,7 +238,7 @@ impl Expander<'_> {
         self.error(b, d);
     }
 
-    pub(super) fn callee_component(&self, b: &Body, callee: &Expr) -> Option<usize> {
+    pub(super) fn callee_component(&self, b: &Body<'a>, callee: &'a Expr) -> Option<usize> {
         match &callee.kind {
             ExprKind::Name(n) if b.lookup(n).is_none() => {
                 self.checked.scopes[b.module].get(n).copied()
@@ -239,8 +251,8 @@ impl Expander<'_> {
     pub(super) fn condition(
         &mut self,
         f: &mut Frame,
-        b: &mut Body,
-        cond: &Expr,
+        b: &mut Body<'a>,
+        cond: &'a Expr,
         what: &str,
     ) -> Option<bool> {
         match self.expr(f, b, cond) {
@@ -274,8 +286,8 @@ impl Expander<'_> {
     pub(super) fn iterable(
         &mut self,
         f: &mut Frame,
-        b: &mut Body,
-        iter: &Expr,
+        b: &mut Body<'a>,
+        iter: &'a Expr,
     ) -> Option<Vec<Value>> {
         match self.expr(f, b, iter) {
             Value::List(xs) => Some(xs),
@@ -305,11 +317,11 @@ impl Expander<'_> {
     pub(super) fn instantiate(
         &mut self,
         f: &mut Frame,
-        b: &mut Body,
+        b: &mut Body<'a>,
         id: usize,
         instance: &str,
         span: Span,
-        args: &[ast::Arg],
+        args: &'a [ast::Arg],
     ) -> Value {
         let checked = self.checked;
         let comp = &checked.components[id];
@@ -400,16 +412,16 @@ impl Expander<'_> {
     pub(super) fn check_type(
         &mut self,
         f: &mut Frame,
-        b: &mut Body,
+        b: &mut Body<'a>,
         value: Value,
-        ty: &types::Type,
+        ty: &'a types::Type,
         span: Span,
         what: &dyn Fn() -> String,
         passed: bool,
-        expr: &Option<&Expr>,
+        expr: &Option<&'a Expr>,
     ) -> Value {
         let result = {
-            let mut defaults = |e: &Expr| self.expr(f, b, e);
+            let mut defaults = |e: &'a Expr| self.expr(f, b, e);
             types::check(value, ty, "", &mut defaults)
         };
         match result {
@@ -425,7 +437,7 @@ impl Expander<'_> {
         }
     }
 
-    pub(super) fn resource(&mut self, f: &mut Frame, b: &mut Body, r: &ast::Resource) {
+    pub(super) fn resource(&mut self, f: &mut Frame, b: &mut Body<'a>, r: &'a ast::Resource) {
         f.work += 1;
         if f.work > MAX_EXPANSION_WORK {
             // Over the limit: the E0500 for the template reports it.
@@ -550,7 +562,7 @@ impl Expander<'_> {
 /// A new scope for `block`, sized for the names its statements bind (its `let`s and
 /// resources) and `more`: a scope that starts empty grows through room for three,
 /// seven and fourteen entries, moving them each time.
-fn scope_for(block: &ast::Block, more: usize) -> Map<String, Value> {
+fn scope_for<'a>(block: &ast::Block, more: usize) -> Map<&'a str, Value> {
     let names = block
         .statements
         .iter()
