@@ -70,6 +70,23 @@ pub struct CfnResource {
     pub reads_at_deploy: bool,
 }
 
+/// Whether a string may read something while CloudFormation deploys it: a dynamic
+/// reference (`{{resolve:...}}`) or an SSM image id (`resolve:ssm:...`). A superset
+/// (any `{`), one byte scan for most strings, which hold neither form.
+pub fn text_may_read(s: &str) -> bool {
+    s.starts_with("resolve:") || s.contains('{')
+}
+
+/// The argument of `m` when `m` is the intrinsic `{"Fn::GetStackOutput": ...}`: an
+/// object of that one key, looked at in place (`get` would hash the key of every
+/// object it is asked about).
+pub fn stack_output_read(m: &serde_json::Map<String, Json>) -> Option<&Json> {
+    match m.iter().next() {
+        Some((k, v)) if m.len() == 1 && k == "Fn::GetStackOutput" => Some(v),
+        _ => None,
+    }
+}
+
 /// How one resource refers to another of its template.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RefKind {

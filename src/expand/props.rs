@@ -173,16 +173,14 @@ pub fn build_resource(
     }
 }
 
-/// Whether `j` may read something at deploy time (see `CfnResource::reads_at_deploy`):
-/// a string that starts with `resolve:` or holds a `{`, or an object of the one key
-/// `Fn::GetStackOutput`.
+/// Whether `j` may read something at deploy time (see `CfnResource::reads_at_deploy`),
+/// by the same tests as the bootstrap templates' walk for read permissions.
 fn may_read_at_deploy(j: &Json) -> bool {
     match j {
-        Json::String(s) => s.starts_with("resolve:") || s.contains('{'),
+        Json::String(s) => super::text_may_read(s),
         Json::Array(xs) => xs.iter().any(may_read_at_deploy),
         Json::Object(m) => {
-            (m.len() == 1 && m.keys().next().is_some_and(|k| k == "Fn::GetStackOutput"))
-                || m.values().any(may_read_at_deploy)
+            super::stack_output_read(m).is_some() || m.values().any(may_read_at_deploy)
         }
         _ => false,
     }

@@ -74,7 +74,7 @@ impl StackTarget {
 /// copied at every read, and a resource is read for each of its references, so a
 /// copy is a count, not three strings.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ResourceRef(std::rc::Rc<ResourceNames>);
+pub struct ResourceRef(Rc<ResourceNames>);
 
 /// What a [`ResourceRef`] names.
 #[derive(Debug, PartialEq)]
@@ -87,7 +87,7 @@ pub struct ResourceNames {
 
 impl ResourceRef {
     pub fn new(names: ResourceNames) -> ResourceRef {
-        ResourceRef(std::rc::Rc::new(names))
+        ResourceRef(Rc::new(names))
     }
 }
 

@@ -61,19 +61,19 @@ fn tag_list(tags: &[(String, String)]) -> Json {
     )
 }
 
-fn template(
+fn template<R: Into<Resource>>(
     description: String,
-    resources: JsonMap<String, Json>,
+    resources: impl IntoIterator<Item = (String, R)>,
     outputs: JsonMap<String, Json>,
-) -> Json {
-    let mut t = JsonMap::with_capacity(4);
-    t.insert("AWSTemplateFormatVersion".into(), json!("2010-09-09"));
-    t.insert("Description".into(), json!(description));
-    t.insert("Resources".into(), Json::Object(resources));
-    if !outputs.is_empty() {
-        t.insert("Outputs".into(), Json::Object(outputs));
+) -> Template {
+    Template {
+        description,
+        resources: resources
+            .into_iter()
+            .map(|(id, r)| (id, r.into()))
+            .collect(),
+        outputs,
     }
-    Json::Object(t)
 }
 
 fn output(description: &str, value: Json) -> Json {
@@ -312,7 +312,7 @@ fn statement(sid: &str, actions: &[&str], resource: Json) -> Json {
 }
 
 /// The pipeline template.
-pub fn pipeline_template(p: &PipelineInput<'_>) -> Json {
+pub fn pipeline_template(p: &PipelineInput<'_>) -> Template {
     let PipelineInput {
         def,
         decl,
@@ -738,7 +738,7 @@ pub fn support_template(
     names: &Names,
     region: &str,
     tags: &[(String, String)],
-) -> Json {
+) -> Template {
     let mut resources = JsonMap::new();
     artifact_store(
         names,
@@ -799,7 +799,7 @@ pub fn bootstrap_template<'a>(
     span: Span,
     derived: &mut DerivedActions<'a>,
     diags: &mut Diagnostics,
-) -> Option<BootstrapTemplate> {
+) -> Option<Template> {
     let region = b.region;
     let names = b.pipelines[0];
     let mut resources = Resources::default();
@@ -983,22 +983,22 @@ pub fn bootstrap_template<'a>(
             json!({ "Fn::GetAtt": ["CfnExecRole", "Arn"] }),
         ),
     );
-    Some(BootstrapTemplate {
-        description: format!(
+    Some(template(
+        format!(
             "Deploy and execution roles of {app} in {} {region}",
             b.account
         ),
-        resources: resources.0,
+        resources.0,
         outputs,
-    })
+    ))
 }
 
-/// A bootstrap template, written as `template` writes the others, except that the
-/// execution role's managed policies of derived actions are kept typed: their action
+/// A template this module writes: its resources are JSON, except a bootstrap
+/// template's managed policies of derived actions, which are kept typed: their action
 /// lists are written from the actions themselves rather than built as JSON first (a
 /// `serde_json` array of 165 actions is a 12 KiB block and 165 strings, for each
 /// account and region).
-pub struct BootstrapTemplate {
+pub struct Template {
     description: String,
     resources: Vec<(String, Resource)>,
     outputs: JsonMap<String, Json>,
@@ -1031,7 +1031,7 @@ impl From<Json> for Resource {
     }
 }
 
-impl Serialize for BootstrapTemplate {
+impl Serialize for Template {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         struct Entries<'a>(&'a [(String, Resource)]);
         impl Serialize for Entries<'_> {
@@ -1478,8 +1478,7 @@ fn dynamic_reads(stacks: &[&StackInstance], region: &str) -> Vec<Json> {
         region: &str,
     ) {
         match j {
-            // Most strings hold neither form: one byte scan each tells.
-            Json::String(s) if !s.starts_with("resolve:") && !s.contains('{') => {}
+            Json::String(s) if !crate::expand::text_may_read(s) => {}
             Json::String(s) => {
                 // EC2 resolves `resolve:ssm:<name>` image ids with the caller's rights.
                 if let Some(name) = s.strip_prefix("resolve:ssm:") {
@@ -1534,12 +1533,7 @@ fn dynamic_reads(stacks: &[&StackInstance], region: &str) -> Vec<Json> {
                 .iter()
                 .for_each(|x| walk(x, ssm, secrets, outputs, region)),
             Json::Object(m) => {
-                // An intrinsic is an object of one key: looked at in place, where
-                // `get` would hash the key of every object of every template.
-                let intrinsic = if m.len() == 1 { m.iter().next() } else { None };
-                if let Some((_, Json::Object(g))) =
-                    intrinsic.filter(|(k, _)| *k == "Fn::GetStackOutput")
-                {
+                if let Some(Json::Object(g)) = crate::expand::stack_output_read(m) {
                     if let Some(Json::String(name)) = g.get("StackName") {
                         let r = match g.get("Region") {
                             Some(Json::String(r)) => r.as_str(),

@@ -39,10 +39,12 @@ pub fn keyed_lines(
         })
 }
 
-/// FNV-1a of a key: where the embedded schema index's hash table (`slots`) puts it.
-pub const fn name_hash(name: &str) -> u64 {
-    let bytes = name.as_bytes();
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+/// FNV-1a's starting value.
+pub const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a: `h` carried on over `bytes` (start from [`FNV_OFFSET`]). Also the stdlib
+/// cache's hash of its sources (`syntax::cache`).
+pub const fn fnv1a(mut h: u64, bytes: &[u8]) -> u64 {
     let mut i = 0;
     while i < bytes.len() {
         h ^= bytes[i] as u64;
@@ -50,6 +52,11 @@ pub const fn name_hash(name: &str) -> u64 {
         i += 1;
     }
     h
+}
+
+/// FNV-1a of a key: where the embedded schema index's hash table (`slots`) puts it.
+pub const fn name_hash(name: &str) -> u64 {
+    fnv1a(FNV_OFFSET, name.as_bytes())
 }
 
 /// An open-addressing table of `names` (linear probing, at most half full, a power of

@@ -11,7 +11,7 @@
 //! reads as an absent type, a malformed property shape as any JSON; never a panic.
 
 mod index;
-mod lines;
+pub(crate) mod lines;
 mod permissions;
 mod resource;
 mod shape;

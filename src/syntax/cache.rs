@@ -10,6 +10,7 @@
 //! `SLEUTHC_BLESS=1 cargo test --test stdlib_cache`.
 
 use super::ast::Module;
+use crate::schema::lines::{fnv1a, FNV_OFFSET};
 use crate::source::STDLIB;
 use crate::span::FileId;
 
@@ -30,7 +31,7 @@ const PARSER_SOURCES: [&str; 3] = [
 
 /// FNV-1a over the parser's sources and every module's name and text, at compile time.
 pub const STDLIB_HASH: u64 = {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut h = FNV_OFFSET;
     let mut m = 0;
     while m < STDLIB.len() + PARSER_SOURCES.len() {
         let parts = if m < STDLIB.len() {
@@ -43,15 +44,8 @@ pub const STDLIB_HASH: u64 = {
         };
         let mut p = 0;
         while p < parts.len() {
-            let bytes = parts[p];
-            let mut i = 0;
-            while i < bytes.len() {
-                h ^= bytes[i] as u64;
-                h = h.wrapping_mul(0x0100_0000_01b3);
-                i += 1;
-            }
-            h ^= 0xff;
-            h = h.wrapping_mul(0x0100_0000_01b3);
+            // Each part ends with a byte no UTF-8 text holds.
+            h = fnv1a(fnv1a(h, parts[p]), &[0xff]);
             p += 1;
         }
         m += 1;
