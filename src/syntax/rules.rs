@@ -12,6 +12,7 @@ fn phrase(rule: Rule) -> &'static str {
         Rule::EOI => "end of file",
         Rule::WHITESPACE => "whitespace",
         Rule::COMMENT => "a comment",
+        Rule::comment_text => "a comment",
         Rule::ident_char => "a letter, digit or `_`",
         Rule::keyword => "a keyword",
         Rule::ident => "a name",
