@@ -600,6 +600,37 @@ fn walk(dir: &Path, rel: &Path, found: &mut Previous) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Opens the previous build's file `path` for reading when it is a regular file that
+/// holds exactly `contents`, and returns its metadata as it was when read (`None`
+/// when it differs, is not a regular file or cannot be read). A symbolic link put in
+/// its place is not followed.
+fn same_contents(path: &Path, contents: &[u8]) -> Option<std::fs::Metadata> {
+    use std::io::Read;
+    let mut open = std::fs::OpenOptions::new();
+    open.read(true);
+    #[cfg(target_os = "linux")]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut open, libc::O_NOFOLLOW);
+    let mut file = open.open(path).ok()?;
+    let before = file.metadata().ok()?;
+    if !before.is_file() || before.len() != contents.len() as u64 {
+        return None;
+    }
+    let mut buf = [0u8; 16 * 1024];
+    let mut rest = contents;
+    while !rest.is_empty() {
+        let want = rest.len().min(buf.len());
+        let n = match file.read(&mut buf[..want]) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => n,
+        };
+        if buf[..n] != rest[..n] {
+            return None;
+        }
+        rest = &rest[n..];
+    }
+    Some(before)
+}
+
 /// Links the previous build's file `from` into the new output at `to` when it holds
 /// exactly `contents`: an unchanged file keeps its inode and modification time (tools
 /// that look at either see only what changed), and costs a read instead of a write;
@@ -607,34 +638,10 @@ fn walk(dir: &Path, rel: &Path, found: &mut Previous) -> std::io::Result<()> {
 /// the file differs, is not a regular file, or the filesystem has no hard links.
 #[cfg(target_os = "linux")]
 fn link_unchanged(from: &Path, to: &Path, contents: &[u8]) -> bool {
-    use std::io::Read;
-    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
-    let Ok(mut file) = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(from)
-    else {
+    use std::os::unix::fs::MetadataExt;
+    let Some(before) = same_contents(from, contents) else {
         return false;
     };
-    let Ok(before) = file.metadata() else {
-        return false;
-    };
-    if !before.is_file() || before.len() != contents.len() as u64 {
-        return false;
-    }
-    let mut buf = [0u8; 16 * 1024];
-    let mut rest = contents;
-    while !rest.is_empty() {
-        let want = rest.len().min(buf.len());
-        let n = match file.read(&mut buf[..want]) {
-            Ok(0) | Err(_) => return false,
-            Ok(n) => n,
-        };
-        if buf[..n] != rest[..n] {
-            return false;
-        }
-        rest = &rest[n..];
-    }
     if std::fs::hard_link(from, to).is_err() {
         return false;
     }
@@ -711,6 +718,28 @@ fn exchange(_new: &Path, _out: &Path) -> std::io::Result<bool> {
     Ok(false)
 }
 
+/// Whether the output directory already holds exactly this output: the same files,
+/// each a regular file with the same bytes, the same directories (`dirs`), nothing
+/// else (`previous` is what the check found there). A build that changes nothing then
+/// writes nothing: the directory, its files, their inodes and modification times stay
+/// as they are, as they would after the swap (unchanged files are linked into the new
+/// directory), without creating, linking and removing two trees of them.
+fn holds_exactly(
+    out: &Path,
+    files: &[OutputFile],
+    dirs: &std::collections::BTreeSet<&Path>,
+    previous: &Previous,
+) -> bool {
+    !previous.is_empty()
+        && previous.files.len() == files.len()
+        && previous.dirs.len() == dirs.len()
+        && previous.dirs.iter().all(|d| dirs.contains(d.as_path()))
+        && files.iter().all(|f| {
+            previous.files.get(Path::new(&f.path)) == Some(&true)
+                && same_contents(&out.join(&f.path), f.contents.as_bytes()).is_some()
+        })
+}
+
 /// Writes every file into a fresh sibling directory, then swaps it into place, so an
 /// error (or a crash) never leaves a half-written output directory. `written` is what
 /// the directory's manifest said before the build ([`written_files`]).
@@ -720,6 +749,16 @@ fn write_atomically(
     written: Option<&std::collections::BTreeSet<PathBuf>>,
 ) -> std::io::Result<()> {
     let previous = check_replaceable(out, written)?;
+    // Every directory the files need, each once, parents first (sorted paths put
+    // `dev` before `dev/us-east-2`).
+    let dirs: std::collections::BTreeSet<&Path> = files
+        .iter()
+        .flat_map(|f| Path::new(&f.path).ancestors().skip(1))
+        .filter(|d| !d.as_os_str().is_empty())
+        .collect();
+    if holds_exactly(out, files, &dirs, &previous) {
+        return Ok(());
+    }
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -749,14 +788,7 @@ fn write_atomically(
                 == files.len(),
             "output paths are unique (each file is created new)"
         );
-        // Every directory the files need, each once, parents first (sorted paths put
-        // `dev` before `dev/us-east-2`).
-        let dirs: std::collections::BTreeSet<&Path> = files
-            .iter()
-            .flat_map(|f| Path::new(&f.path).ancestors().skip(1))
-            .filter(|d| !d.as_os_str().is_empty())
-            .collect();
-        for dir in dirs {
+        for dir in &dirs {
             std::fs::create_dir(tmp.join(dir))?;
         }
         for f in files {

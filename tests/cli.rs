@@ -416,6 +416,51 @@ fn a_rebuild_keeps_unchanged_files_and_writes_changed_ones_afresh() {
     );
 }
 
+// A rebuild that changes nothing leaves the output directory itself in place.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_rebuild_that_changes_nothing_writes_nothing() {
+    use std::os::unix::fs::{symlink, MetadataExt};
+    let dir = tmp("nothing");
+    let out = dir.path().join("out");
+    let ino = |p: &std::path::Path| std::fs::symlink_metadata(p).unwrap().ino();
+    let o = build_hello(&out);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let files = tree(&out);
+    let (directory, contents) = (ino(&out), inodes(&out));
+
+    let o = build_hello(&out);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(ino(&out), directory, "the same directory, not a new one");
+    assert_eq!(inodes(&out), contents);
+    assert_eq!(tree(&out), files);
+
+    // Anything else there makes it a change: an empty directory is removed ...
+    let env_dir = first(&out, true);
+    std::fs::create_dir(env_dir.join("empty")).unwrap();
+    let o = build_hello(&out);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!env_dir.join("empty").exists());
+    assert_ne!(ino(&out), directory, "swapped for a new directory");
+    assert_eq!(tree(&out), files);
+
+    // ... and a link holding the same bytes is replaced by a file.
+    let template = first(&first(&first(&out, true), true), false);
+    let copy = dir.path().join("copy.json");
+    std::fs::copy(&template, &copy).unwrap();
+    std::fs::remove_file(&template).unwrap();
+    symlink(&copy, &template).unwrap();
+    let o = build_hello(&out);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!template.is_symlink(), "the rebuild writes a file there");
+    assert_eq!(tree(&out), files);
+    assert!(
+        leftovers(dir.path()).is_empty(),
+        "{:?}",
+        leftovers(dir.path())
+    );
+}
+
 #[test]
 fn a_relative_output_directory_is_replaced_in_place() {
     let dir = tmp("relative");
