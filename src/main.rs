@@ -175,6 +175,12 @@ fn main() -> ExitCode {
         eprintln!("error: internal compiler error: {info}");
         eprintln!("note: this is a bug in sleuthc; please report it with the input that caused it");
     }));
+    // A compilation's heap outgrows its first huge page; the next is faulted in on the
+    // other core meanwhile (docs/PERFORMANCE.md: about 0.4 ms of the fleet's build).
+    #[cfg(target_os = "linux")]
+    if !matches!(cli.command, Command::Explain { .. }) {
+        sleuthc::alloc::fault_in_next_huge_page();
+    }
     // Tree depth, component nesting and value sizes are bounded by the library; chains
     // of stacks reading stacks are not, and grow the stack as they go (stacker).
     run(cli)
