@@ -77,7 +77,7 @@ pub fn check_template(inst: &StackInstance, body: &str, diags: &mut Diagnostics)
             );
         }
     }
-    let dynamic = body.matches("{{resolve:").count();
+    let dynamic = memchr::memmem::find_iter(body.as_bytes(), b"{{resolve:").count();
     if dynamic > MAX_DYNAMIC_REFS {
         diags.push(err(Code::TooManyDynamicRefs, format!("the template of {at} has {dynamic} dynamic references; the limit is {MAX_DYNAMIC_REFS}")));
     }
