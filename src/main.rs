@@ -159,6 +159,11 @@ static GLOBAL: sleuthc::alloc::MiMalloc = sleuthc::alloc::MiMalloc;
 
 fn main() -> ExitCode {
     sleuthc::alloc::keep_freed_memory();
+    // A compilation's heap outgrows its first huge page (in its parse, for the fleet);
+    // the next is faulted in on the other core meanwhile, from the start, before the
+    // arguments are even read (docs/PERFORMANCE.md: about 0.4 ms of the fleet's build).
+    #[cfg(target_os = "linux")]
+    sleuthc::alloc::fault_in_next_huge_page();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -175,12 +180,6 @@ fn main() -> ExitCode {
         eprintln!("error: internal compiler error: {info}");
         eprintln!("note: this is a bug in sleuthc; please report it with the input that caused it");
     }));
-    // A compilation's heap outgrows its first huge page; the next is faulted in on the
-    // other core meanwhile (docs/PERFORMANCE.md: about 0.4 ms of the fleet's build).
-    #[cfg(target_os = "linux")]
-    if !matches!(cli.command, Command::Explain { .. }) {
-        sleuthc::alloc::fault_in_next_huge_page();
-    }
     // Tree depth, component nesting and value sizes are bounded by the library; chains
     // of stacks reading stacks are not, and grow the stack as they go (stacker).
     run(cli)
