@@ -11,7 +11,6 @@ fn phrase(rule: Rule) -> &'static str {
     match rule {
         Rule::EOI => "end of file",
         Rule::WHITESPACE => "whitespace",
-        Rule::COMMENT => "a comment",
         Rule::comment_text => "a comment",
         Rule::ident_char => "a letter, digit or `_`",
         Rule::keyword => "a keyword",
