@@ -13,7 +13,6 @@ fn phrase(rule: Rule) -> &'static str {
         Rule::WHITESPACE => "whitespace",
         Rule::comment_text => "a comment",
         Rule::ident_char => "a letter, digit or `_`",
-        Rule::keyword => "a keyword",
         Rule::ident => "a name",
         Rule::type_name => "a resource type such as `AWS::S3::Bucket`",
         Rule::type_segment => "a resource type segment",
