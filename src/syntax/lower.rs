@@ -564,7 +564,12 @@ impl Lower<'_> {
             };
         }
         self.depth += 1 + operators;
-        let e = self.operators(p);
+        // Most expressions are one operand: no need for the Pratt parser's machinery.
+        let mut inner = p.clone().into_inner();
+        let e = match (operators, inner.next(), inner.next()) {
+            (0, Some(operand), None) => self.postfix_expr(operand),
+            _ => self.operators(p),
+        };
         self.depth -= 1 + operators;
         e
     }
