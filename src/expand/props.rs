@@ -114,8 +114,8 @@ pub fn build_resource(
         }
         match to_cfn(&value, shape, &Path::Root(key)) {
             Ok(json) => {
-                value_references(&value, &json, entry.value.span, &mut res.refs);
-                res.reads_at_deploy |= may_read_at_deploy(&json);
+                res.reads_at_deploy |=
+                    value_references(&value, &json, entry.value.span, &mut res.refs);
                 res.properties.insert(key.to_string(), json);
             }
             Err(e) => diags.push(prop_diag(e, entry, &r.type_name.node)),
@@ -124,9 +124,8 @@ pub fn build_resource(
     if let Some(tags) = tags(schema, env, app, user_tags, &mut diags) {
         let span = user_tags_span.unwrap_or(r.span);
         let mut found = Vec::new();
-        references(&tags, span, &mut found);
+        res.reads_at_deploy |= references(&tags, span, &mut found);
         merge_references(&mut res.refs, found);
-        res.reads_at_deploy |= may_read_at_deploy(&tags);
         let prop = schema.tagging.property().unwrap_or("Tags").to_string();
         res.properties.insert(prop, tags);
     }
@@ -144,6 +143,7 @@ pub fn build_resource(
                 .iter()
                 .find(|e| e.key.node == key)
                 .map_or(r.span, |e| e.value.span);
+            // `reads_at_deploy` is about properties only (its own documentation says so).
             references(json, span, &mut found);
         }
     }
@@ -173,25 +173,20 @@ pub fn build_resource(
     }
 }
 
-/// Whether `j` may read something at deploy time (see `CfnResource::reads_at_deploy`),
-/// by the same tests as the bootstrap templates' walk for read permissions.
-fn may_read_at_deploy(j: &Json) -> bool {
-    match j {
-        Json::String(s) => super::text_may_read(s),
-        Json::Array(xs) => xs.iter().any(may_read_at_deploy),
-        Json::Object(m) => {
-            super::stack_output_read(m).is_some() || m.values().any(may_read_at_deploy)
-        }
-        _ => false,
-    }
-}
-
 /// The references of one property: each at the expression that made it where the
-/// value remembers one (`lb.GroupId`), else at the whole property value.
-fn value_references(value: &Value, json: &Json, whole: Span, out: &mut Vec<ResourceDependency>) {
+/// value remembers one (`lb.GroupId`), else at the whole property value; and whether
+/// the property may read something at deploy time (as [`references`]).
+fn value_references(
+    value: &Value,
+    json: &Json,
+    whole: Span,
+    out: &mut Vec<ResourceDependency>,
+) -> bool {
     fn precise(v: &Value, out: &mut Vec<ResourceDependency>) {
         match v {
-            Value::Deploy(d) | Value::Secret(d) => references(&d.json, d.origin, out),
+            Value::Deploy(d) | Value::Secret(d) => {
+                references(&d.json, d.origin, out);
+            }
             Value::List(xs) => xs.iter().for_each(|x| precise(x, out)),
             Value::Record(m) => m.values().for_each(|x| precise(x, out)),
             _ => {}
@@ -199,8 +194,9 @@ fn value_references(value: &Value, json: &Json, whole: Span, out: &mut Vec<Resou
     }
     let mut found = Vec::new();
     precise(value, &mut found);
-    references(json, whole, &mut found);
+    let reads = references(json, whole, &mut found);
     merge_references(out, found);
+    reads
 }
 
 /// Adds `found` to `out`, keeping the first (most precise) span of each target and kind.
@@ -214,8 +210,10 @@ fn merge_references(out: &mut Vec<ResourceDependency>, found: Vec<ResourceDepend
 
 /// Collects the references in a property value: `Ref`, `Fn::GetAtt`, and the
 /// variables of `Fn::Sub` templates (except `${!literal}` and the ones the
-/// substitution map defines).
-fn references(json: &Json, span: Span, out: &mut Vec<ResourceDependency>) {
+/// substitution map defines). Returns, from the same walk, whether the value may read
+/// something at deploy time (`CfnResource::reads_at_deploy`), by the same tests as
+/// the bootstrap templates' walk for read permissions.
+fn references(json: &Json, span: Span, out: &mut Vec<ResourceDependency>) -> bool {
     fn push(out: &mut Vec<ResourceDependency>, target: &str, kind: RefKind, span: Span) {
         if !out
             .iter()
@@ -229,7 +227,9 @@ fn references(json: &Json, span: Span, out: &mut Vec<ResourceDependency>) {
         }
     }
     match json {
+        Json::String(s) => super::text_may_read(s),
         Json::Object(o) => {
+            let mut reads = super::stack_output_read(o).is_some();
             for (key, v) in o {
                 match (key.as_str(), v) {
                     ("Ref", Json::String(id)) => push(out, id, RefKind::Ref, span),
@@ -255,15 +255,18 @@ fn references(json: &Json, span: Span, out: &mut Vec<ResourceDependency>) {
                     }
                     _ => {}
                 }
-                references(v, span, out);
+                reads |= references(v, span, out);
             }
+            reads
         }
         Json::Array(a) => {
+            let mut reads = false;
             for v in a {
-                references(v, span, out);
+                reads |= references(v, span, out);
             }
+            reads
         }
-        _ => {}
+        _ => false,
     }
 }
 
