@@ -162,6 +162,8 @@ fn main() -> ExitCode {
     // A compilation's heap outgrows its first huge page (in its parse, for the fleet);
     // the next is faulted in on the other core meanwhile, from the start, before the
     // arguments are even read (docs/PERFORMANCE.md: about 0.4 ms of the fleet's build).
+    // `--version`, `--help` and `explain` fault it in too, on the other core, unused:
+    // no slower for it (measured), and the arguments are not known yet.
     #[cfg(target_os = "linux")]
     sleuthc::alloc::fault_in_next_huge_page();
     let cli = match Cli::try_parse() {
@@ -605,10 +607,11 @@ fn walk(dir: &Path, rel: &Path, found: &mut Previous) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Opens the previous build's file `path` for reading when it is a regular file that
-/// holds exactly `contents`, and returns its metadata as it was when read (`None`
-/// when it differs, is not a regular file or cannot be read). A symbolic link put in
-/// its place is not followed.
+/// Reads the previous build's file `path` when it is a regular file that holds exactly
+/// `contents`, unchanged while it was read (the same size and modification time
+/// after as before), and returns its metadata (`None` when it differs, is not a
+/// regular file, or cannot be read). On Linux a symbolic link put in its place is not
+/// followed (`O_NOFOLLOW`); elsewhere the walk before found a regular file there.
 fn same_contents(path: &Path, contents: &[u8]) -> Option<std::fs::Metadata> {
     use std::io::Read;
     let mut open = std::fs::OpenOptions::new();
@@ -633,7 +636,10 @@ fn same_contents(path: &Path, contents: &[u8]) -> Option<std::fs::Metadata> {
         }
         rest = &rest[n..];
     }
-    Some(before)
+    // Written to while it was read: what was compared may not be what it holds.
+    let after = file.metadata().ok()?;
+    (after.len() == before.len() && after.modified().ok() == before.modified().ok())
+        .then_some(before)
 }
 
 /// Links the previous build's file `from` into the new output at `to` when it holds
@@ -746,8 +752,10 @@ fn holds_exactly(
 }
 
 /// Writes every file into a fresh sibling directory, then swaps it into place, so an
-/// error (or a crash) never leaves a half-written output directory. `written` is what
-/// the directory's manifest said before the build ([`written_files`]).
+/// error (or a crash) never leaves a half-written output directory; writes nothing
+/// when the directory already holds exactly this output ([`holds_exactly`]).
+/// `written` is what the directory's manifest said before the build
+/// ([`written_files`]).
 fn write_atomically(
     out: &Path,
     files: &[OutputFile],

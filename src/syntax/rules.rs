@@ -135,10 +135,13 @@ fn expected_list(rules: &[Rule]) -> String {
             phrases.push(p);
         }
     }
+    // After an operand, the short tokens that could continue it (`(`, `{`, operators)
+    // say less than the longer phrases; they are left out. (Until operators were
+    // looked for by their first character, this was decided by the number of phrases,
+    // which the eleven operators always made large.)
     if phrases
         .iter()
         .any(|p| p.contains("an operator") || p.starts_with("`.field`"))
-        && phrases.len() > 4
     {
         phrases.retain(|p| !p.starts_with('`') || p.len() > 6);
     }
