@@ -565,9 +565,8 @@ impl Lower<'_> {
         }
         self.depth += 1 + operators;
         // Most expressions are one operand: no need for the Pratt parser's machinery.
-        let mut inner = p.clone().into_inner();
-        let e = match (operators, inner.next(), inner.next()) {
-            (0, Some(operand), None) => self.postfix_expr(operand),
+        let e = match p.clone().into_inner().next() {
+            Some(operand) if operators == 0 => self.postfix_expr(operand),
             _ => self.operators(p),
         };
         self.depth -= 1 + operators;
