@@ -16,50 +16,6 @@ pub fn keep_freed_memory() {
     unsafe { libmimalloc_sys::mi_option_set_default(MI_OPTION_PURGE_DELAY, -1) };
 }
 
-/// The size of a transparent huge page on x86_64 Linux (the platform measured; with
-/// other page sizes the populated range is merely not the whole next page), which
-/// mimalloc's arena asks for (`madvise(MADV_HUGEPAGE)`).
-#[cfg(target_os = "linux")]
-const HUGE_PAGE: usize = 2 << 20;
-
-/// Has the kernel fault in the heap's next huge page on another thread while this one
-/// compiles. The first block of the heap is in its first huge page, which the Rust
-/// runtime's first allocation faulted in; most programs' heaps run into the second
-/// (the fleet's ends at 3.8 MiB), and faulting it in means zeroing 2 MiB, about
-/// 0.2 ms. `madvise(MADV_POPULATE_WRITE)` (Linux 5.14) faults the range in as a write
-/// would, without writing to it: what the heap holds there is never touched, and a
-/// page the compiler reaches first is simply there already. The thread is a bare
-/// pthread with a small stack (64 KiB, or the platform's minimum) that runs one
-/// system call: it never allocates, so it adds no heap of its own. Nothing happens
-/// where the call (older kernels: `EINVAL`) or the thread is not available.
-#[cfg(target_os = "linux")]
-pub fn fault_in_next_huge_page() {
-    extern "C" fn populate(start: *mut libc::c_void) -> *mut libc::c_void {
-        // SAFETY: advice on an address range; it fails (harmlessly) where nothing is
-        // mapped, and populating never changes what mapped memory holds.
-        unsafe { libc::madvise(start, HUGE_PAGE, libc::MADV_POPULATE_WRITE) };
-        std::ptr::null_mut()
-    }
-    let probe = Box::new(0u8);
-    let next = ((&*probe as *const u8 as usize) & !(HUGE_PAGE - 1)) + HUGE_PAGE;
-    drop(probe);
-    // SAFETY: a detached thread with an initialised attribute and a function that
-    // touches nothing of this process's state.
-    unsafe {
-        let mut attr = std::mem::MaybeUninit::<libc::pthread_attr_t>::uninit();
-        let attr = attr.as_mut_ptr();
-        if libc::pthread_attr_init(attr) != 0 {
-            return;
-        }
-        // 64 KiB, or the platform's minimum where that is more (aarch64: 128 KiB).
-        libc::pthread_attr_setstacksize(attr, (64 << 10).max(libc::PTHREAD_STACK_MIN));
-        libc::pthread_attr_setdetachstate(attr, libc::PTHREAD_CREATE_DETACHED);
-        let mut thread: libc::pthread_t = 0;
-        libc::pthread_create(&mut thread, attr, populate, next as *mut libc::c_void);
-        libc::pthread_attr_destroy(attr);
-    }
-}
-
 /// mimalloc as the global allocator, asking for an aligned block only when the
 /// alignment is one that a plain allocation does not already give.
 ///

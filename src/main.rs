@@ -159,13 +159,6 @@ static GLOBAL: sleuthc::alloc::MiMalloc = sleuthc::alloc::MiMalloc;
 
 fn main() -> ExitCode {
     sleuthc::alloc::keep_freed_memory();
-    // A compilation's heap outgrows its first huge page (in its parse, for the fleet);
-    // the next is faulted in on the other core meanwhile, from the start, before the
-    // arguments are even read (docs/PERFORMANCE.md: about 0.4 ms of the fleet's build).
-    // `--version`, `--help` and `explain` fault it in too, on the other core, unused:
-    // no slower for it (measured), and the arguments are not known yet.
-    #[cfg(target_os = "linux")]
-    sleuthc::alloc::fault_in_next_huge_page();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
