@@ -105,13 +105,13 @@ mod tests {
 
     #[test]
     fn the_purge_option_is_mimallocs_purge_delay() {
-        // mimalloc 2.x's purge delay defaults to 10 (ms), an option no neighbour shares
-        // the default of: a renumbered option enum would show here.
+        // mimalloc 3.x's purge delay defaults to 1000 (ms), an option no neighbour
+        // shares the default of: a renumbered option enum would show here.
         if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
             // SAFETY: reads an option.
             assert_eq!(
                 unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) },
-                10
+                1000
             );
         }
     }
