@@ -7,19 +7,17 @@
 //! errors were reported. The library does no I/O: callers pass a [`source::SourceLoader`].
 
 /// A JSON object of `key => value` pairs, in this order, each value moved in with
-/// `serde_json::Value::from`, in a map sized for exactly its keys.
+/// `json::Value::from`, in a map sized for exactly its keys (a key written as a literal
+/// is borrowed, not copied).
 ///
-/// Two costs of `serde_json::json!` that templates pay thousands of times: it copies
-/// every value it interpolates through serialization (`to_value`: a deep copy of an
-/// embedded tree, a policy or a stage list), and its maps start empty, so a map of
-/// one to three keys grows to room for three entries (312 bytes with
-/// `preserve_order`) where one `{"Ref": ...}` needs 104.
+/// Cheaper than `json!` where the values are expressions: it checks no keys for
+/// duplicates' places token by token, and reads as the list of entries it is.
 macro_rules! object {
     (@one $key:expr) => { () };
     ($($key:expr => $value:expr),* $(,)?) => {{
-        let mut map = serde_json::Map::with_capacity(<[()]>::len(&[$(object!(@one $key)),*]));
-        $( map.insert(::std::string::String::from($key), serde_json::Value::from($value)); )*
-        serde_json::Value::Object(map)
+        let mut map = $crate::json::Map::with_capacity(<[()]>::len(&[$(object!(@one $key)),*]));
+        $( map.insert($key, $crate::json::Value::from($value)); )*
+        $crate::json::Value::Object(map)
     }};
 }
 
@@ -29,6 +27,7 @@ pub mod diagnostics;
 pub mod emit;
 pub mod expand;
 pub mod graph;
+pub mod json;
 pub mod pipeline;
 pub mod resolve;
 pub mod schema;

@@ -21,12 +21,14 @@ pub struct OutputFile {
 /// `Metadata.checkov` of a resource that suppresses checkov `checks`, each with its
 /// reason: `{"skip": [{"id": ..., "comment": ...}]}`, as checkov reads it. Written by
 /// `suppress = { ... }` in `.sleuth` source and by the generated pipeline templates.
-pub fn checkov_skip<'a>(checks: impl IntoIterator<Item = (&'a str, &'a str)>) -> serde_json::Value {
-    let skip: Vec<serde_json::Value> = checks
+pub fn checkov_skip<'a>(
+    checks: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> crate::json::Value {
+    let skip: Vec<crate::json::Value> = checks
         .into_iter()
-        .map(|(id, reason)| serde_json::json!({ "id": id, "comment": reason }))
+        .map(|(id, reason)| crate::json!({ "id": id, "comment": reason }))
         .collect();
-    serde_json::json!({ "skip": skip })
+    crate::json!({ "skip": skip })
 }
 
 /// Pretty JSON (2-space indent, as `serde_json::to_string_pretty` writes it) with a

@@ -1,10 +1,11 @@
 //! Built-in functions. Most are computed at compile time; those given a deploy-time
 //! value build the matching CloudFormation intrinsic (`Fn::Join`, `Fn::Select`).
 
-use serde_json::{json, Value as Json};
+use crate::json;
+use crate::json::Value as Json;
 use std::rc::Rc;
 
-use super::value::{copy_json, Deploy, DeployShape, StackTarget, Value};
+use super::value::{Deploy, DeployShape, StackTarget, Value};
 use crate::codes::Code;
 use crate::diagnostics::Diagnostic;
 use crate::span::Span;
@@ -207,7 +208,7 @@ fn call_unchecked(
                         match x {
                             Value::Str(s) => parts.push(Json::String(s.clone())),
                             Value::Deploy(d) if d.shape == DeployShape::Scalar => {
-                                parts.push(copy_json(&d.json))
+                                parts.push(Json::clone(&d.json))
                             }
                             Value::Int(n) => parts.push(Json::String(n.to_string())),
                             _ => return Err(wrong(b, arg(1), "a list of strings")),
@@ -220,7 +221,7 @@ fn call_unchecked(
                     ))
                 }
                 Value::Deploy(d) if d.shape == DeployShape::List => Ok(deploy(
-                    object! { "Fn::Join" => vec![Json::from(sep), copy_json(&d.json)] },
+                    object! { "Fn::Join" => vec![Json::from(sep), Json::clone(&d.json)] },
                     span,
                     "a joined string",
                 )),
@@ -239,7 +240,7 @@ fn call_unchecked(
                         .collect(),
                 )),
                 Value::Deploy(d) if d.shape == DeployShape::Scalar => Ok(Value::Deploy(Deploy {
-                    json: Rc::new(object! { "Fn::Split" => vec![Json::from(sep), copy_json(&d.json)] }),
+                    json: Rc::new(object! { "Fn::Split" => vec![Json::from(sep), Json::clone(&d.json)] }),
                     shape: DeployShape::List,
                     origin: span,
                     what: format!("a split of {}", d.what).into(),
@@ -270,7 +271,7 @@ fn call_unchecked(
                     .with_label("out of range")),
                 },
                 Value::Deploy(d) if d.shape == DeployShape::List => Ok(deploy(
-                    object! { "Fn::Select" => vec![Json::from(i), copy_json(&d.json)] },
+                    object! { "Fn::Select" => vec![Json::from(i), Json::clone(&d.json)] },
                     span,
                     "an element of a deploy-time list",
                 )),
@@ -384,7 +385,7 @@ fn call_unchecked(
                 )
                 .with_label("letters, digits and _-.+=@/ only"));
             }
-            let json = json!({"Fn::Join": ["", ["{{resolve:secretsmanager:", {"Ref": r.logical_id}, format!(":SecretString:{key}}}}}")]]});
+            let json = json!({"Fn::Join": ["", ["{{resolve:secretsmanager:", {"Ref": &r.logical_id}, format!(":SecretString:{key}}}}}")]]});
             Ok(Value::Secret(Deploy {
                 json: Rc::new(json),
                 shape: DeployShape::Scalar,
@@ -475,7 +476,7 @@ fn call_unchecked(
                 "a base64-encoded string",
             )),
             Value::Deploy(d) if d.shape == DeployShape::Scalar => Ok(deploy(
-                object! { "Fn::Base64" => copy_json(&d.json) },
+                object! { "Fn::Base64" => Json::clone(&d.json) },
                 span,
                 "a base64-encoded string",
             )),

@@ -12,8 +12,8 @@ mod pipeline;
 mod props;
 pub mod value;
 
+use crate::json::Value as Json;
 use crate::Map;
-use serde_json::Value as Json;
 
 use crate::codes::Code;
 use crate::diagnostics::{Diagnostic, Diagnostics};
@@ -80,7 +80,7 @@ pub fn text_may_read(s: &str) -> bool {
 /// The argument of `m` when `m` is the intrinsic `{"Fn::GetStackOutput": ...}`: an
 /// object of that one key, looked at in place (`get` would hash the key of every
 /// object it is asked about).
-pub fn stack_output_read(m: &serde_json::Map<String, Json>) -> Option<&Json> {
+pub fn stack_output_read(m: &crate::json::Map) -> Option<&Json> {
     match m.iter().next() {
         Some((k, v)) if m.len() == 1 && k == "Fn::GetStackOutput" => Some(v),
         _ => None,

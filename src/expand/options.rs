@@ -2,8 +2,8 @@
 //! `suppress`) and tags: the app's, the environment's and the resource's own, written in the form the
 //! resource type's schema wants.
 
+use crate::json::Value as Json;
 use crate::Map;
-use serde_json::Value as Json;
 
 use super::env::{AppInfo, EnvInfo};
 use super::props::{secret_in, to_cfn, Path};
@@ -171,7 +171,7 @@ pub(super) fn option(
 
 /// Adds keys to the resource's `Metadata`: `metadata` and `suppress` both write there,
 /// in either order, and never the same keys (`metadata` may not set the tools' keys).
-fn merge_metadata(res: &mut CfnResource, add: serde_json::Map<String, Json>) {
+fn merge_metadata(res: &mut CfnResource, add: crate::json::Map) {
     if let Json::Object(into) = res
         .metadata
         .get_or_insert_with(|| Json::Object(Default::default()))
@@ -220,7 +220,7 @@ fn suppressions(
     value: Value,
     written: &ast::Expr,
     diags: &mut Vec<Diagnostic>,
-) -> Option<serde_json::Map<String, Json>> {
+) -> Option<crate::json::Map> {
     let span = written.span;
     // Each check's own key and reason, when written as a record literal.
     let at = |id: &str, reason: bool| match &written.kind {
@@ -290,17 +290,17 @@ fn suppressions(
             Tool::CfnLint => cfn_lint.push(Json::String(id)),
         }
     }
-    let mut out = serde_json::Map::new();
+    let mut out = crate::json::Map::new();
     if !checkov.is_empty() {
         out.insert(
-            "checkov".into(),
+            "checkov",
             crate::emit::checkov_skip(checkov.iter().map(|(id, r)| (id.as_str(), r.as_str()))),
         );
     }
     if !cfn_lint.is_empty() {
         out.insert(
-            "cfn-lint".into(),
-            serde_json::json!({ "config": { "ignore_checks": cfn_lint } }),
+            "cfn-lint",
+            crate::json!({ "config": { "ignore_checks": cfn_lint } }),
         );
     }
     Some(out)
@@ -430,7 +430,7 @@ pub(super) fn tags(
     let mut merged: Map<String, Json> =
         Map::with_capacity_and_hasher(app_tags + 1, Default::default());
     // Per-tag fields besides Key and Value, by tag key.
-    let mut extras: Map<String, serde_json::Map<String, Json>> = Map::default();
+    let mut extras: Map<String, crate::json::Map> = Map::default();
     if let Some(app) = app {
         for (k, v) in &app.tags {
             merged.insert(k.clone(), Json::String(v.clone()));
@@ -580,12 +580,12 @@ pub(super) fn tags(
                 .map(|(k, v)| {
                     let own = extras.shift_remove(&k).unwrap_or_default();
                     let mut o =
-                        serde_json::Map::with_capacity(2 + own.len() + extra_required.len());
-                    o.insert("Key".into(), Json::String(k));
-                    o.insert("Value".into(), v);
+                        crate::json::Map::with_capacity(2 + own.len() + extra_required.len());
+                    o.insert("Key", Json::String(k));
+                    o.insert("Value", v);
                     o.extend(own);
                     for extra in &extra_required {
-                        o.entry(*extra).or_insert(Json::Bool(true));
+                        o.get_or_insert_with(*extra, || Json::Bool(true));
                     }
                     Json::Object(o)
                 })

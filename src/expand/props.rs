@@ -1,12 +1,13 @@
 //! Resource properties: evaluated values checked against the CloudFormation schema
 //! shape and converted to template JSON in one pass; tags; resource options.
 
+use crate::json;
+use crate::json::Value as Json;
 use crate::Map;
-use serde_json::{json, Value as Json};
 
 use super::env::{AppInfo, EnvInfo};
 use super::options::{option, tags};
-use super::value::{copy_json, DeployShape, ResourceRef, Value};
+use super::value::{DeployShape, ResourceRef, Value};
 use super::{CfnResource, RefKind, ResourceDependency};
 use crate::codes::Code;
 use crate::diagnostics::{did_you_mean, Diagnostic};
@@ -389,14 +390,14 @@ pub(super) fn to_cfn(v: &Value, shape: &Shape, path: &Path<'_>) -> Result<Json, 
             })
         }
         (Value::Deploy(_), _) => match v {
-            Value::Deploy(d) => Ok(copy_json(&d.json)),
+            Value::Deploy(d) => Ok(Json::clone(&d.json)),
             _ => Err(mismatch()),
         },
-        (Value::Secret(d), Shape::String | Shape::Json) => Ok(copy_json(&d.json)),
+        (Value::Secret(d), Shape::String | Shape::Json) => Ok(Json::clone(&d.json)),
         (Value::Secret(d), Shape::Union(alts))
             if alts.iter().any(|a| matches!(a, Shape::String)) =>
         {
-            Ok(copy_json(&d.json))
+            Ok(Json::clone(&d.json))
         }
         (Value::Secret(d), _) => Err(PropError {
             origin: Some((d.origin, d.what.clone())),
@@ -495,7 +496,8 @@ pub(super) fn to_cfn(v: &Value, shape: &Shape, path: &Path<'_>) -> Result<Json, 
             Ok(json!(s.parse::<i64>().unwrap_or(0)))
         }
         (Value::Str(s), Shape::Number) if s.parse::<f64>().is_ok_and(f64::is_finite) => {
-            Ok(serde_json::from_str(s).unwrap_or(Json::String(s.clone())))
+            Ok(serde_json::from_str::<json::Number>(s)
+                .map_or_else(|_| Json::String(s.clone()), Json::Number))
         }
         (Value::Bool(b), Shape::Boolean) => Ok(json!(b)),
         (Value::List(xs), Shape::List(item)) => {
@@ -509,7 +511,7 @@ pub(super) fn to_cfn(v: &Value, shape: &Shape, path: &Path<'_>) -> Result<Json, 
             Ok(Json::Array(out))
         }
         (Value::Record(m), Shape::Map(item)) => {
-            let mut out = serde_json::Map::with_capacity(m.len());
+            let mut out = crate::json::Map::with_capacity(m.len());
             for (k, x) in m {
                 if matches!(x, Value::None | Value::Error) {
                     continue;
@@ -525,7 +527,7 @@ pub(super) fn to_cfn(v: &Value, shape: &Shape, path: &Path<'_>) -> Result<Json, 
                 required,
             },
         ) => {
-            let mut out = serde_json::Map::with_capacity(m.len());
+            let mut out = crate::json::Map::with_capacity(m.len());
             for (k, x) in m {
                 let sub = Path::Key(path, k);
                 let Some(s) = properties.get(k) else {
@@ -558,7 +560,7 @@ pub(super) fn to_cfn(v: &Value, shape: &Shape, path: &Path<'_>) -> Result<Json, 
             let missing: Vec<&str> = required
                 .iter()
                 .copied()
-                .filter(|k| !out.contains_key(*k))
+                .filter(|k| !out.contains_key(k))
                 .collect();
             if !missing.is_empty() && !m.values().any(Value::is_error) {
                 let list = crate::diagnostics::code_list(&missing);

@@ -2,8 +2,8 @@
 //! is either known at compile time, or a CloudFormation expression that only
 //! CloudFormation can resolve at deploy time (`Deploy`), or a `Secret`.
 
+use crate::json::Value as Json;
 use crate::Map;
-use serde_json::Value as Json;
 use std::rc::Rc;
 
 use crate::span::Span;
@@ -18,8 +18,7 @@ pub enum DeployShape {
 
 /// A value only CloudFormation knows: its intrinsic form and where it came from.
 /// The intrinsic and the words are shared: a binding is copied at every read, and
-/// whatever writes the value into a template copies the intrinsic from here
-/// ([`copy_json`]).
+/// whatever writes the value into a template copies the intrinsic from here.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Deploy {
     pub json: Rc<Json>,
@@ -28,24 +27,6 @@ pub struct Deploy {
     pub origin: Span,
     /// What it is, in words: "the Ref of `vpc`", "an import of network.vpc_id".
     pub what: Rc<str>,
-}
-
-/// A copy of `j` whose maps have room for exactly their keys. A cloned non-empty
-/// `serde_json::Map` keeps room for as many entries as its hash table (three for one
-/// entry: 312 bytes with `preserve_order`), and a deploy-time value's intrinsic
-/// (`{"Ref": ...}`, 104 bytes of entries) is copied into every property that uses it.
-pub fn copy_json(j: &Json) -> Json {
-    match j {
-        Json::Object(m) => {
-            let mut out = serde_json::Map::with_capacity(m.len());
-            for (k, v) in m {
-                out.insert(k.clone(), copy_json(v));
-            }
-            Json::Object(out)
-        }
-        Json::Array(xs) => Json::Array(xs.iter().map(copy_json).collect()),
-        other => other.clone(),
-    }
 }
 
 /// Another stack of the same environment, as the target of a reference: `network`,
@@ -211,7 +192,7 @@ impl Value {
             Value::Int(n) => Json::from(*n),
             Value::Bool(b) => Json::Bool(*b),
             Value::Duration(s) => Json::from(*s),
-            Value::Deploy(d) => copy_json(&d.json),
+            Value::Deploy(d) => Json::clone(&d.json),
             Value::List(xs) => Json::Array(
                 xs.iter()
                     .filter(|x| !matches!(x, Value::None))
@@ -219,7 +200,7 @@ impl Value {
                     .collect::<Option<_>>()?,
             ),
             Value::Record(m) => {
-                let mut out = serde_json::Map::with_capacity(m.len());
+                let mut out = crate::json::Map::with_capacity(m.len());
                 for (k, x) in m {
                     if !matches!(x, Value::None) {
                         out.insert(k.clone(), x.plain_json()?);

@@ -10,7 +10,8 @@
 //! boundary), stages per pipeline, runOrders, configuration lengths, and that every
 //! action region has an artifact store.
 
-use serde_json::{json, Map as JsonMap, Value as Json};
+use crate::json;
+use crate::json::{Map as JsonMap, Value as Json};
 
 use crate::codes::Code;
 use crate::diagnostics::{Diagnostic, Diagnostics};
@@ -736,25 +737,25 @@ impl Declaration {
         let one = |s: &Store| {
             json!({
                 "type": "S3",
-                "location": s.bucket.literal,
-                "encryptionKey": { "id": s.key.literal, "type": "KMS" },
+                "location": &s.bucket.literal,
+                "encryptionKey": { "id": &s.key.literal, "type": "KMS" },
             })
         };
         let mut p = JsonMap::new();
-        p.insert("name".into(), json!(self.name));
-        p.insert("roleArn".into(), json!(self.role.literal));
+        p.insert("name", json!(&self.name));
+        p.insert("roleArn", json!(&self.role.literal));
         if self.stores.len() == 1 {
-            p.insert("artifactStore".into(), one(&self.stores[0]));
+            p.insert("artifactStore", one(&self.stores[0]));
         } else {
-            let stores: JsonMap<String, Json> = self
+            let stores: JsonMap = self
                 .stores
                 .iter()
                 .map(|s| (s.region.clone(), one(s)))
                 .collect();
-            p.insert("artifactStores".into(), Json::Object(stores));
+            p.insert("artifactStores", Json::Object(stores));
         }
         p.insert(
-            "stages".into(),
+            "stages",
             Json::Array(
                 self.stages
                     .iter()
@@ -762,9 +763,9 @@ impl Declaration {
                     .collect(),
             ),
         );
-        p.insert("version".into(), json!(1));
-        p.insert("executionMode".into(), json!(self.execution_mode));
-        p.insert("pipelineType".into(), json!("V2"));
+        p.insert("version", json!(1));
+        p.insert("executionMode", json!(self.execution_mode));
+        p.insert("pipelineType", json!("V2"));
         object! {
             "pipeline" => p,
             "tags" => tags.iter().map(|(k, v)| json!({ "key": k, "value": v })).collect::<Vec<_>>(),
@@ -903,9 +904,9 @@ fn stage_json(s: &Stage, form: Form) -> Json {
         .iter()
         .map(|a| {
             let mut m = JsonMap::with_capacity(9);
-            m.insert(key("Name", "name").into(), json!(a.name));
+            m.insert(key("Name", "name"), json!(&a.name));
             m.insert(
-                key("ActionTypeId", "actionTypeId").into(),
+                key("ActionTypeId", "actionTypeId"),
                 object! {
                     key("Category", "category") => a.category,
                     key("Owner", "owner") => "AWS",
@@ -914,7 +915,7 @@ fn stage_json(s: &Stage, form: Form) -> Json {
                 },
             );
             if !a.configuration.is_empty() {
-                let config: JsonMap<String, Json> = a
+                let config: JsonMap = a
                     .configuration
                     .iter()
                     .map(|(k, v)| {
@@ -925,10 +926,7 @@ fn stage_json(s: &Stage, form: Form) -> Json {
                         (k.to_string(), v)
                     })
                     .collect();
-                m.insert(
-                    key("Configuration", "configuration").into(),
-                    Json::Object(config),
-                );
+                m.insert(key("Configuration", "configuration"), Json::Object(config));
             }
             let artifacts = |names: &[&str]| {
                 Json::Array(
@@ -940,23 +938,23 @@ fn stage_json(s: &Stage, form: Form) -> Json {
             };
             if !a.inputs.is_empty() {
                 m.insert(
-                    key("InputArtifacts", "inputArtifacts").into(),
+                    key("InputArtifacts", "inputArtifacts"),
                     artifacts(&a.inputs),
                 );
             }
             if !a.outputs.is_empty() {
                 m.insert(
-                    key("OutputArtifacts", "outputArtifacts").into(),
+                    key("OutputArtifacts", "outputArtifacts"),
                     artifacts(&a.outputs),
                 );
             }
             if let Some(t) = &a.target {
-                m.insert(key("Region", "region").into(), json!(t.region));
-                m.insert(key("RoleArn", "roleArn").into(), json!(t.role_arn));
+                m.insert(key("Region", "region"), json!(&t.region));
+                m.insert(key("RoleArn", "roleArn"), json!(&t.role_arn));
             }
-            m.insert(key("RunOrder", "runOrder").into(), json!(a.run_order));
+            m.insert(key("RunOrder", "runOrder"), json!(a.run_order));
             if let Some(t) = a.timeout_minutes {
-                m.insert(key("TimeoutInMinutes", "timeoutInMinutes").into(), json!(t));
+                m.insert(key("TimeoutInMinutes", "timeoutInMinutes"), json!(t));
             }
             Json::Object(m)
         })

@@ -14,9 +14,10 @@
 //! Principals in other accounts are named as the account plus an `aws:PrincipalArn`
 //! condition, so no template needs a role of another template to exist first.
 
+use crate::json;
+use crate::json::{Map as JsonMap, Value as Json};
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
-use serde_json::{json, Map as JsonMap, Value as Json};
 
 use crate::codes::Code;
 use crate::diagnostics::{Diagnostic, Diagnostics};
@@ -61,16 +62,16 @@ fn tag_list(tags: &[(String, String)]) -> Json {
     )
 }
 
-fn template<R: Into<Resource>>(
+fn template<K: Into<String>, R: Into<Resource>>(
     description: String,
-    resources: impl IntoIterator<Item = (String, R)>,
-    outputs: JsonMap<String, Json>,
+    resources: impl IntoIterator<Item = (K, R)>,
+    outputs: JsonMap,
 ) -> Template {
     Template {
         description,
         resources: resources
             .into_iter()
-            .map(|(id, r)| (id, r.into()))
+            .map(|(id, r)| (id.into(), r.into()))
             .collect(),
         outputs,
     }
@@ -122,7 +123,7 @@ fn artifact_store(
     readers: &[(String, String)],
     log_group: Option<&str>,
     tags: &[(String, String)],
-    resources: &mut JsonMap<String, Json>,
+    resources: &mut JsonMap,
 ) {
     let mut statements = vec![json!({
         "Sid": "AccountAdministersKey",
@@ -156,7 +157,7 @@ fn artifact_store(
         }));
     }
     resources.insert(
-        "ArtifactKey".into(),
+        "ArtifactKey",
         object! {
             "Type" => "AWS::KMS::Key",
             "DeletionPolicy" => "Retain",
@@ -170,14 +171,14 @@ fn artifact_store(
         },
     );
     resources.insert(
-        "ArtifactKeyAlias".into(),
+        "ArtifactKeyAlias",
         json!({
             "Type": "AWS::KMS::Alias",
             "Properties": { "AliasName": names.key_alias(), "TargetKeyId": { "Ref": "ArtifactKey" } },
         }),
     );
     resources.insert(
-        "ArtifactBucket".into(),
+        "ArtifactBucket",
         json!({
             "Type": "AWS::S3::Bucket",
             "DeletionPolicy": "Retain",
@@ -252,7 +253,7 @@ fn artifact_store(
         }));
     }
     resources.insert(
-        "ArtifactBucketPolicy".into(),
+        "ArtifactBucketPolicy",
         object! {
             "Type" => "AWS::S3::BucketPolicy",
             "Properties" => object! {
@@ -292,18 +293,18 @@ fn role(
 ) -> Json {
     let mut props = JsonMap::new();
     if let Some(n) = name {
-        props.insert("RoleName".into(), json!(n));
+        props.insert("RoleName", json!(n));
     }
-    props.insert("Description".into(), json!(description));
-    props.insert("AssumeRolePolicyDocument".into(), trust);
+    props.insert("Description", json!(description));
+    props.insert("AssumeRolePolicyDocument", trust);
     props.insert(
-        "Policies".into(),
+        "Policies",
         Json::Array(vec![object! {
             "PolicyName" => policy,
             "PolicyDocument" => policy_document(statements),
         }]),
     );
-    props.insert("Tags".into(), tag_list(tags));
+    props.insert("Tags", tag_list(tags));
     object! { "Type" => "AWS::IAM::Role", "Properties" => props }
 }
 
@@ -412,7 +413,7 @@ pub fn pipeline_template(p: &PipelineInput<'_>) -> Template {
         ));
     }
     resources.insert(
-        "PipelineRole".into(),
+        "PipelineRole",
         role(
             Some(names.pipeline_role()),
             format!("Runs pipeline {}", names.pipeline_name()),
@@ -459,7 +460,7 @@ pub fn pipeline_template(p: &PipelineInput<'_>) -> Template {
         ));
     }
     resources.insert(
-        "SynthRole".into(),
+        "SynthRole",
         role(
             Some(names.synth_role()),
             format!("Runs sleuthc build for pipeline {}", names.pipeline_name()),
@@ -470,7 +471,7 @@ pub fn pipeline_template(p: &PipelineInput<'_>) -> Template {
         ),
     );
     resources.insert(
-        "SynthLogs".into(),
+        "SynthLogs",
         json!({
             "Type": "AWS::Logs::LogGroup",
             "Properties": {
@@ -482,7 +483,7 @@ pub fn pipeline_template(p: &PipelineInput<'_>) -> Template {
         }),
     );
     resources.insert(
-        "SynthProject".into(),
+        "SynthProject",
         json!({
             "Type": "AWS::CodeBuild::Project",
             "Properties": {
@@ -493,8 +494,8 @@ pub fn pipeline_template(p: &PipelineInput<'_>) -> Template {
                 "Artifacts": { "Type": "CODEPIPELINE" },
                 "Environment": {
                     "Type": if def.build.image.contains("aarch64") { "ARM_CONTAINER" } else { "LINUX_CONTAINER" },
-                    "ComputeType": def.build.compute,
-                    "Image": def.build.image,
+                    "ComputeType": &def.build.compute,
+                    "Image": &def.build.image,
                     "EnvironmentVariables": [{
                         "Name": super::DIGEST_VARIABLE,
                         "Type": "PLAINTEXT",
@@ -541,7 +542,7 @@ pub fn pipeline_template(p: &PipelineInput<'_>) -> Template {
     let has_approvals = !approvals.is_empty();
     if has_approvals {
         resources.insert(
-            "ApproverPolicy".into(),
+            "ApproverPolicy",
             json!({
                 "Type": "AWS::IAM::ManagedPolicy",
                 "Properties": {
@@ -560,7 +561,7 @@ pub fn pipeline_template(p: &PipelineInput<'_>) -> Template {
     // CodeCommit: start on push through EventBridge instead of polling.
     if let SourceDef::CodeCommit { repo, branch } = &def.source {
         resources.insert(
-            "SourceRuleRole".into(),
+            "SourceRuleRole",
             role(
                 None,
                 format!("Starts pipeline {} on a push", names.pipeline_name()),
@@ -575,7 +576,7 @@ pub fn pipeline_template(p: &PipelineInput<'_>) -> Template {
             ),
         );
         resources.insert(
-            "SourceRule".into(),
+            "SourceRule",
             json!({
                 "Type": "AWS::Events::Rule",
                 "Properties": {
@@ -602,32 +603,32 @@ pub fn pipeline_template(p: &PipelineInput<'_>) -> Template {
 
     let (store_key, store) = decl.cfn_store();
     let mut pipeline = JsonMap::new();
-    pipeline.insert("Name".into(), json!(decl.name));
-    pipeline.insert("PipelineType".into(), json!("V2"));
-    pipeline.insert("ExecutionMode".into(), json!(decl.execution_mode));
-    pipeline.insert("RoleArn".into(), decl.role.cfn.clone());
-    pipeline.insert(store_key.into(), store);
-    pipeline.insert("Stages".into(), decl.cfn_stages());
-    pipeline.insert("Tags".into(), tag_list(tags));
+    pipeline.insert("Name", json!(&decl.name));
+    pipeline.insert("PipelineType", json!("V2"));
+    pipeline.insert("ExecutionMode", json!(decl.execution_mode));
+    pipeline.insert("RoleArn", decl.role.cfn.clone());
+    pipeline.insert(store_key, store);
+    pipeline.insert("Stages", decl.cfn_stages());
+    pipeline.insert("Tags", tag_list(tags));
     resources.insert(
-        "Pipeline".into(),
+        "Pipeline",
         object! { "Type" => "AWS::CodePipeline::Pipeline", "Properties" => pipeline },
     );
 
     let mut outputs = JsonMap::new();
     outputs.insert(
-        "PipelineName".into(),
+        "PipelineName",
         output("The pipeline", json!({ "Ref": "Pipeline" })),
     );
     outputs.insert(
-        "ArtifactBucketName".into(),
+        "ArtifactBucketName",
         output(
             "The artifact bucket of the pipeline's region",
             json!({ "Ref": "ArtifactBucket" }),
         ),
     );
     outputs.insert(
-        "ArtifactKeyArn".into(),
+        "ArtifactKeyArn",
         output(
             "The artifact key of the pipeline's region",
             json!({ "Fn::GetAtt": ["ArtifactKey", "Arn"] }),
@@ -635,7 +636,7 @@ pub fn pipeline_template(p: &PipelineInput<'_>) -> Template {
     );
     if has_approvals {
         outputs.insert(
-            "ApproverPolicyArn".into(),
+            "ApproverPolicyArn",
             output(
                 "Attach to the people who approve",
                 json!({ "Ref": "ApproverPolicy" }),
@@ -750,14 +751,14 @@ pub fn support_template(
     );
     let mut outputs = JsonMap::new();
     outputs.insert(
-        "ArtifactKeyArn".into(),
+        "ArtifactKeyArn",
         output(
             "Read by the pipeline stack with Fn::GetStackOutput",
             json!({ "Fn::GetAtt": ["ArtifactKey", "Arn"] }),
         ),
     );
     outputs.insert(
-        "ArtifactBucketName".into(),
+        "ArtifactBucketName",
         output(
             "The artifact bucket of this region",
             json!({ "Ref": "ArtifactBucket" }),
@@ -903,28 +904,28 @@ pub fn bootstrap_template<'a>(
     };
     let mut reads = dynamic_reads(&b.stacks, region);
     let mut exec_props = JsonMap::new();
-    exec_props.insert("RoleName".into(), json!(names.exec_role(region)));
+    exec_props.insert("RoleName", json!(names.exec_role(region)));
     exec_props.insert(
-        "Description".into(),
+        "Description",
         json!(format!(
             "CloudFormation runs as this role to deploy the stacks of {app} here"
         )),
     );
     exec_props.insert(
-        "AssumeRolePolicyDocument".into(),
+        "AssumeRolePolicyDocument",
         trust("cloudformation.amazonaws.com", false),
     );
-    exec_props.insert("ManagedPolicyArns".into(), Json::Array(managed));
+    exec_props.insert("ManagedPolicyArns", Json::Array(managed));
     if !reads.is_empty() {
         exec_props.insert(
-            "Policies".into(),
+            "Policies",
             Json::Array(vec![object! {
                 "PolicyName" => "read-references",
                 "PolicyDocument" => policy_document(std::mem::take(&mut reads)),
             }]),
         );
     }
-    exec_props.insert("Tags".into(), tag_list(tags));
+    exec_props.insert("Tags", tag_list(tags));
     resources.insert(
         "CfnExecRole".into(),
         object! { "Type" => "AWS::IAM::Role", "Properties" => exec_props },
@@ -952,7 +953,7 @@ pub fn bootstrap_template<'a>(
             }),
         );
         outputs.insert(
-            "ChangeSetReviewerPolicyArn".into(),
+            "ChangeSetReviewerPolicyArn",
             output(
                 "Attach to the people who review change sets here",
                 json!({ "Ref": "ChangeSetReviewerPolicy" }),
@@ -962,7 +963,7 @@ pub fn bootstrap_template<'a>(
     if !b.github_subjects.is_empty() {
         resources.insert("GithubDeployRole".into(), github_role(b, names, app, tags));
         outputs.insert(
-            "GithubDeployRoleArn".into(),
+            "GithubDeployRoleArn",
             output(
                 "Assumed by the GitHub Actions workflows",
                 json!({ "Fn::GetAtt": ["GithubDeployRole", "Arn"] }),
@@ -970,14 +971,14 @@ pub fn bootstrap_template<'a>(
         );
     }
     outputs.insert(
-        "DeployRoleArn".into(),
+        "DeployRoleArn",
         output(
             "Assumed by the pipelines",
             json!({ "Fn::GetAtt": ["DeployRole", "Arn"] }),
         ),
     );
     outputs.insert(
-        "CfnExecRoleArn".into(),
+        "CfnExecRoleArn",
         output(
             "CloudFormation's execution role",
             json!({ "Fn::GetAtt": ["CfnExecRole", "Arn"] }),
@@ -1001,7 +1002,7 @@ pub fn bootstrap_template<'a>(
 pub struct Template {
     description: String,
     resources: Vec<(String, Resource)>,
-    outputs: JsonMap<String, Json>,
+    outputs: JsonMap,
 }
 
 /// A bootstrap template's resources, in the order they are added.
@@ -1406,7 +1407,7 @@ fn github_role(
                     "Action": "sts:AssumeRoleWithWebIdentity",
                     "Condition": { "StringEquals": {
                         "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-                        "token.actions.githubusercontent.com:sub": b.github_subjects,
+                        "token.actions.githubusercontent.com:sub": &b.github_subjects,
                     }},
                 }],
             },

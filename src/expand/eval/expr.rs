@@ -1,8 +1,8 @@
 //! Expressions: names, fields and attributes, cross-stack references, operators,
 //! indexing, calls and string interpolation.
 
+use crate::json::Value as Json;
 use crate::Map;
-use serde_json::Value as Json;
 use std::rc::Rc;
 
 use super::*;
@@ -501,11 +501,11 @@ impl<'a> Expander<'a> {
                 self.error(b, d);
                 return Value::Error;
             }
-            let mut args = serde_json::Map::new();
-            args.insert("StackName".into(), Json::String(producer));
-            args.insert("OutputName".into(), Json::String(pascal_case(&field.node)));
+            let mut args = crate::json::Map::new();
+            args.insert("StackName", Json::String(producer));
+            args.insert("OutputName", Json::String(pascal_case(&field.node)));
             if region != f.region {
-                args.insert("Region".into(), Json::String(region));
+                args.insert("Region", Json::String(region));
             }
             return Value::Deploy(Deploy {
                 json: Rc::new(object! { "Fn::GetStackOutput" => args }),
@@ -639,7 +639,7 @@ impl<'a> Expander<'a> {
             (Value::Deploy(d), Value::Int(n)) if d.shape == DeployShape::List => {
                 Value::Deploy(Deploy {
                     json: Rc::new(
-                        object! { "Fn::Select" => vec![Json::from(n), copy_json(&d.json)] },
+                        object! { "Fn::Select" => vec![Json::from(n), Json::clone(&d.json)] },
                     ),
                     shape: DeployShape::Scalar,
                     origin: span,
@@ -825,7 +825,7 @@ impl<'a> Expander<'a> {
                             pieces.push(Json::String(std::mem::take(&mut text)));
                         }
                         origin.get_or_insert((d.origin, d.what.clone()));
-                        pieces.push(copy_json(&d.json));
+                        pieces.push(Json::clone(&d.json));
                     }
                     Value::Secret(d) => {
                         let dg = Diagnostic::error(Code::SecretLeak, e.span, "a Secret cannot be interpolated into a string")

@@ -9,12 +9,12 @@ mod stmt;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use crate::json::Value as Json;
 use crate::Map;
-use serde_json::Value as Json;
 
 use super::builtins::pascal_case;
 use super::env::{AppInfo, EnvInfo};
-use super::value::{copy_json, Deploy, DeployShape, Value};
+use super::value::{Deploy, DeployShape, Value};
 use super::{CfnResource, Dependency, StackInstance, StackOutput};
 use crate::codes::Code;
 use crate::diagnostics::{Diagnostic, Diagnostics};
@@ -411,7 +411,7 @@ impl<'a> Expander<'a> {
                 Value::Int(n) => Some(Json::String(n.to_string())),
                 Value::Bool(b) => Some(Json::String(b.to_string())),
                 Value::Duration(s) => Some(Json::String(s.to_string())),
-                Value::Deploy(d) if d.shape == DeployShape::Scalar => Some(copy_json(&d.json)),
+                Value::Deploy(d) if d.shape == DeployShape::Scalar => Some(Json::clone(&d.json)),
                 _ => None,
             }
         };
@@ -422,7 +422,7 @@ impl<'a> Expander<'a> {
         }
         let json = match value {
             Value::Deploy(d) if d.shape == DeployShape::List => {
-                object! { "Fn::Join" => vec![Json::from(","), copy_json(&d.json)] }
+                object! { "Fn::Join" => vec![Json::from(","), Json::clone(&d.json)] }
             }
             Value::List(xs)
                 if xs
