@@ -141,7 +141,7 @@ impl<'a> Expander<'a> {
                 };
                 let mut out = Vec::new();
                 for (i, item) in items.into_iter().enumerate() {
-                    b.scopes.push(Map::default());
+                    b.scopes.push();
                     if let Some(ix) = index {
                         b.bind(&ix.node, Value::Int(i as i64));
                     }

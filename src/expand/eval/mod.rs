@@ -92,7 +92,7 @@ struct Body<'a> {
     /// Logical-ID prefix: the PascalCase path of component instances.
     prefix: String,
     /// Names borrowed from the program's syntax tree, which outlives the expansion.
-    scopes: Vec<Map<&'a str, Value>>,
+    scopes: Scopes<'a>,
     outputs: Outputs,
     /// Names bound to component instances, for "no output" vs "no field" messages.
     instances: Vec<String>,
@@ -136,9 +136,9 @@ impl<'a> Body<'a> {
             module,
             in_stack,
             prefix,
-            // The first scope, sized for the names bound in it (a component's
+            // The first scope, with room for the names bound in it (a component's
             // parameters).
-            scopes: vec![Map::with_capacity_and_hasher(names, Default::default())],
+            scopes: Scopes::with_capacity(names),
             outputs: Map::default(),
             instances: Vec::new(),
             keyed: Map::default(),
@@ -150,16 +150,60 @@ impl<'a> Body<'a> {
 
     /// Scopes first; then keyed resources declared anywhere in the body so far.
     fn lookup(&self, name: &str) -> Option<&Value> {
-        self.scopes
-            .iter()
-            .rev()
-            .find_map(|s| s.get(name))
-            .or_else(|| self.keyed.get(name))
+        self.scopes.get(name).or_else(|| self.keyed.get(name))
     }
 
     fn bind(&mut self, name: &'a str, v: Value) {
-        if let Some(s) = self.scopes.last_mut() {
-            s.insert(name, v);
+        self.scopes.bind(name, v);
+    }
+}
+
+/// The names bound in a body's nested scopes (its own, then each block, loop
+/// iteration and comprehension item inside it): one vector of bindings, innermost
+/// last, and where each scope starts in it. A scope binds a handful of names, so a
+/// search from the end beats hashing, and entering a block allocates nothing (a map
+/// per block was two allocations).
+pub(super) struct Scopes<'a> {
+    bindings: Vec<(&'a str, Value)>,
+    starts: Vec<usize>,
+}
+
+impl<'a> Scopes<'a> {
+    /// One scope, open, with room for `names` bindings.
+    fn with_capacity(names: usize) -> Scopes<'a> {
+        Scopes {
+            bindings: Vec::with_capacity(names),
+            starts: vec![0],
+        }
+    }
+
+    /// Opens a scope inside the innermost one.
+    pub(super) fn push(&mut self) {
+        self.starts.push(self.bindings.len());
+    }
+
+    /// Closes the innermost scope, dropping what it bound.
+    pub(super) fn pop(&mut self) {
+        if let Some(start) = self.starts.pop() {
+            self.bindings.truncate(start);
+        }
+    }
+
+    /// The innermost binding of `name`.
+    fn get(&self, name: &str) -> Option<&Value> {
+        self.bindings
+            .iter()
+            .rev()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v)
+    }
+
+    /// Binds `name` in the innermost scope, replacing its binding there if any.
+    fn bind(&mut self, name: &'a str, v: Value) {
+        let start = self.starts.last().copied().unwrap_or(0);
+        match self.bindings[start..].iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = v,
+            None => self.bindings.push((name, v)),
         }
     }
 }

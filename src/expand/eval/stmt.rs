@@ -23,7 +23,7 @@ impl<'a> Expander<'a> {
         block: &'a ast::Block,
         stack_top: bool,
     ) {
-        b.scopes.push(scope_for(block, 0));
+        b.scopes.push();
         self.run_block(f, b, block, stack_top);
         b.scopes.pop();
     }
@@ -133,9 +133,8 @@ impl<'a> Expander<'a> {
                 let Some(items) = self.iterable(f, b, iter) else {
                     return;
                 };
-                let names = 1 + usize::from(index.is_some());
                 for (i, item) in items.into_iter().enumerate() {
-                    b.scopes.push(scope_for(body, names));
+                    b.scopes.push();
                     if let Some(ix) = index {
                         b.bind(&ix.node, Value::Int(i as i64));
                     }
@@ -557,15 +556,4 @@ impl<'a> Expander<'a> {
             f.resources.insert(rr.logical_id.clone(), res);
         }
     }
-}
-
-/// A new scope for `block`, sized for the names its statements bind (its `let`s and
-/// resources) and `more`: a scope that starts empty grows through room for three,
-/// seven and fourteen entries, moving them each time.
-fn scope_for<'a>(block: &ast::Block, more: usize) -> Map<&'a str, Value> {
-    let names = block
-        .statements
-        .iter()
-        .filter(|s| matches!(s, Statement::Let { .. } | Statement::Resource(_)));
-    Map::with_capacity_and_hasher(more + names.count(), Default::default())
 }
