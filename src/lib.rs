@@ -35,6 +35,7 @@ pub mod source;
 pub mod span;
 pub mod syntax;
 pub mod types;
+pub mod vecmap;
 
 use diagnostics::{Diagnostic, Diagnostics};
 use emit::OutputFile;

@@ -5,7 +5,7 @@ use crate::Map;
 
 use super::eval::Expander;
 use super::root_span;
-use super::value::Value;
+use super::value::{Fields, Value};
 use crate::codes::Code;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::resolve::{Checked, ParamDef};
@@ -51,7 +51,7 @@ impl EnvInfo {
 
     /// `env` as a value: name, account, regions, approval and every field.
     pub fn value(&self) -> Value {
-        let mut m = Map::default();
+        let mut m = Fields::with_capacity(4 + self.fields.len());
         m.insert("name".to_string(), Value::Str(self.name.clone()));
         m.insert("account".to_string(), Value::Str(self.account.clone()));
         m.insert(

@@ -7,7 +7,7 @@ use crate::Map;
 
 use super::env::{AppInfo, EnvInfo};
 use super::props::{secret_in, to_cfn, Path};
-use super::value::Value;
+use super::value::{Fields, Value};
 use super::CfnResource;
 use crate::codes::Code;
 use crate::diagnostics::{did_you_mean, Diagnostic};
@@ -460,7 +460,7 @@ pub(super) fn tags(
             };
             let value = match value {
                 Value::List(items) => {
-                    let mut m = Map::default();
+                    let mut m = Fields::default();
                     let mut ok = true;
                     for item in items {
                         let Value::Record(mut r) = item else {

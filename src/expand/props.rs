@@ -560,7 +560,7 @@ pub(super) fn to_cfn(v: &Value, shape: &Shape, path: &Path<'_>) -> Result<Json, 
             let missing: Vec<&str> = required
                 .iter()
                 .copied()
-                .filter(|k| !out.contains_key(k))
+                .filter(|k| !out.contains_key(*k))
                 .collect();
             if !missing.is_empty() && !m.values().any(Value::is_error) {
                 let list = crate::diagnostics::code_list(&missing);

@@ -80,6 +80,9 @@ impl std::ops::Deref for ResourceRef {
     }
 }
 
+/// A record's fields by name, in order: a few each, so a [`VecMap`](crate::vecmap::VecMap).
+pub type Fields = crate::vecmap::VecMap<String, Value>;
+
 #[derive(Debug, PartialEq)]
 pub enum Value {
     Str(String),
@@ -89,7 +92,7 @@ pub enum Value {
     Duration(u64),
     None,
     List(Vec<Value>),
-    Record(Map<String, Value>),
+    Record(Fields),
     Deploy(Deploy),
     /// A dynamic reference that must never become clear text.
     Secret(Deploy),
@@ -106,17 +109,12 @@ pub enum Value {
     Error,
 }
 
-/// Records are copied into maps sized for their entries: a cloned map keeps room for
-/// as many entries as its hash table (three for one entry), and values are copied at
-/// every read of a binding.
+/// Written out rather than derived only to keep the variants' order of the enum's
+/// most frequent copies first (values are copied at every read of a binding).
 impl Clone for Value {
     fn clone(&self) -> Value {
         match self {
-            Value::Record(m) => {
-                let mut out = Map::with_capacity_and_hasher(m.len(), Default::default());
-                out.extend(m.iter().map(|(k, v)| (k.clone(), v.clone())));
-                Value::Record(out)
-            }
+            Value::Record(m) => Value::Record(m.clone()),
             Value::Str(s) => Value::Str(s.clone()),
             Value::Int(n) => Value::Int(*n),
             Value::Bool(x) => Value::Bool(*x),

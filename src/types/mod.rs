@@ -8,7 +8,7 @@ use crate::Map;
 
 use crate::codes::Code;
 use crate::diagnostics::{did_you_mean, Diagnostic};
-use crate::expand::value::{DeployShape, Value};
+use crate::expand::value::{DeployShape, Fields, Value};
 use crate::span::Span;
 use crate::syntax::ast::TypeExpr;
 
@@ -359,7 +359,7 @@ pub fn check<'t>(
         },
         Type::Record(fields) => match value {
             Value::Record(mut m) => {
-                let mut out = Map::default();
+                let mut out = Fields::with_capacity(fields.len());
                 for (k, (fty, default)) in fields {
                     let sub = |m: Mismatch| {
                         m.under(&if path.is_empty() {

@@ -2,7 +2,6 @@
 //! indexing, calls and string interpolation.
 
 use crate::json::Value as Json;
-use crate::Map;
 use std::rc::Rc;
 
 use super::*;
@@ -10,7 +9,7 @@ use crate::codes::Code;
 use crate::diagnostics::Diagnostic;
 use crate::expand::builtins::{self, Builtin};
 use crate::expand::props;
-use crate::expand::value::{Deploy, DeployShape, ResourceRef, StackTarget, Value};
+use crate::expand::value::{Deploy, DeployShape, Fields, ResourceRef, StackTarget, Value};
 use crate::expand::{Dependency, DependencyKind};
 use crate::span::Span;
 use crate::syntax::ast::{self, BinOp, Expr, ExprKind, Statement, StrPart, UnOp};
@@ -28,7 +27,7 @@ impl<'a> Expander<'a> {
             ExprKind::Str(parts) => self.interpolate(f, b, parts, e.span),
             ExprKind::List(xs) => Value::List(xs.iter().map(|x| self.expr(f, b, x)).collect()),
             ExprKind::Record(entries) => {
-                let mut m = Map::with_capacity_and_hasher(entries.len(), Default::default());
+                let mut m = Fields::with_capacity(entries.len());
                 for en in entries {
                     let v = self.expr(f, b, &en.value);
                     m.insert(en.key.node.clone(), v);
@@ -233,7 +232,7 @@ impl<'a> Expander<'a> {
                 (Some(env), Some(app)) => match n {
                     "env" => env.value(),
                     "region" => Value::Str(f.region.clone()),
-                    "app" => Value::Record(Map::from_iter([
+                    "app" => Value::Record(Fields::from_iter([
                         ("name".to_string(), Value::Str(app.name.clone())),
                         (
                             "tags".to_string(),
@@ -246,12 +245,12 @@ impl<'a> Expander<'a> {
                         ),
                     ])),
                     "default_tags" => {
-                        let mut tags: Map<String, Value> = app
+                        let mut tags: Fields = app
                             .tags
                             .iter()
                             .map(|(k, v)| (k.clone(), Value::Str(v.clone())))
                             .collect();
-                        tags.insert("Environment".into(), Value::Str(env.name.clone()));
+                        tags.insert("Environment", Value::Str(env.name.clone()));
                         Value::Record(tags)
                     }
                     _ => aws_value(env, &f.region, span),

@@ -14,7 +14,7 @@ use crate::Map;
 
 use super::builtins::pascal_case;
 use super::env::{AppInfo, EnvInfo};
-use super::value::{Deploy, DeployShape, Value};
+use super::value::{Deploy, DeployShape, Fields, Value};
 use super::{CfnResource, Dependency, StackInstance, StackOutput};
 use crate::codes::Code;
 use crate::diagnostics::{Diagnostic, Diagnostics};
@@ -597,7 +597,7 @@ pub fn export_name(stack_name: &str, output: &str) -> String {
 }
 
 fn record2(k: String, v: Value) -> Value {
-    Value::Record(Map::from_iter([
+    Value::Record(Fields::from_iter([
         ("key".to_string(), Value::Str(k)),
         ("value".to_string(), v),
     ]))
