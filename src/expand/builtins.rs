@@ -5,7 +5,7 @@ use crate::json;
 use crate::json::Value as Json;
 use std::rc::Rc;
 
-use super::value::{Deploy, DeployShape, StackTarget, Value};
+use super::value::{Deploy, DeployShape, StackTarget, Value, What};
 use crate::codes::Code;
 use crate::diagnostics::Diagnostic;
 use crate::span::Span;
@@ -494,7 +494,7 @@ fn call_unchecked(
     }
 }
 
-fn deploy(json: Json, origin: Span, what: impl Into<Rc<str>>) -> Value {
+fn deploy(json: Json, origin: Span, what: impl Into<What>) -> Value {
     Value::Deploy(Deploy {
         json: Rc::new(json),
         shape: DeployShape::Scalar,

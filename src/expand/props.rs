@@ -7,7 +7,7 @@ use crate::Map;
 
 use super::env::{AppInfo, EnvInfo};
 use super::options::{option, tags};
-use super::value::{DeployShape, ResourceRef, Value};
+use super::value::{DeployShape, ResourceRef, Value, What};
 use super::{CfnResource, RefKind, ResourceDependency};
 use crate::codes::Code;
 use crate::diagnostics::{did_you_mean, Diagnostic};
@@ -26,7 +26,7 @@ pub(super) struct PropError {
     path: String,
     message: String,
     help: Option<String>,
-    origin: Option<(Span, std::rc::Rc<str>)>,
+    origin: Option<(Span, crate::expand::value::What)>,
 }
 
 pub fn build_resource(
@@ -292,7 +292,7 @@ pub(super) fn secret_in(
     place: &str,
     why: &str,
     origin: Span,
-    what: &str,
+    what: &What,
 ) -> Diagnostic {
     Diagnostic::error(Code::SecretLeak, span, format!("a Secret cannot be used in {place}"))
         .with_label(why.to_string())

@@ -26,7 +26,50 @@ pub struct Deploy {
     /// The expression that made it, for "this value comes from ..." labels.
     pub origin: Span,
     /// What it is, in words: "the Ref of `vpc`", "an import of network.vpc_id".
-    pub what: Rc<str>,
+    pub what: What,
+}
+
+/// What a deploy-time value is, for messages ("`vpc.Arn` comes from here"). The
+/// common ones, a resource's `ref` and attributes, are written out only when a
+/// message needs them: a build makes thousands of such values and reports on few.
+#[derive(Clone, Debug, PartialEq)]
+pub enum What {
+    Text(Rc<str>),
+    /// The Ref of a resource.
+    Ref(ResourceRef),
+    /// An attribute of a resource: its index in the type's schema's `attributes`
+    /// (an index, not the name, keeps the value two words long).
+    Attr(ResourceRef, u16),
+}
+
+impl From<String> for What {
+    fn from(s: String) -> What {
+        What::Text(s.into())
+    }
+}
+
+impl From<&str> for What {
+    fn from(s: &str) -> What {
+        What::Text(s.into())
+    }
+}
+
+/// "the Ref of `vpc`", "`vpc.Arn`", "an import of network.vpc_id".
+impl std::fmt::Display for What {
+    fn fmt(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            What::Text(t) => out.write_str(t),
+            What::Ref(r) => write!(out, "the Ref of `{}`", r.name),
+            What::Attr(r, i) => {
+                let attr = crate::schema::SchemaDb::embedded()
+                    .resource(&r.type_name)
+                    .and_then(|s| s.attributes.get(usize::from(*i)))
+                    .copied()
+                    .unwrap_or("?");
+                write!(out, "`{}.{attr}`", r.name)
+            }
+        }
+    }
 }
 
 /// Another stack of the same environment, as the target of a reference: `network`,

@@ -157,7 +157,7 @@ pub struct Mismatch {
     pub message: String,
     pub help: Option<String>,
     /// Where a deploy-time or secret value came from.
-    pub origin: Option<(Span, std::rc::Rc<str>)>,
+    pub origin: Option<(Span, crate::expand::value::What)>,
 }
 
 impl Mismatch {

@@ -9,7 +9,7 @@ use crate::codes::Code;
 use crate::diagnostics::Diagnostic;
 use crate::expand::builtins::{self, Builtin};
 use crate::expand::props;
-use crate::expand::value::{Deploy, DeployShape, Fields, ResourceRef, StackTarget, Value};
+use crate::expand::value::{Deploy, DeployShape, Fields, ResourceRef, StackTarget, Value, What};
 use crate::expand::{Dependency, DependencyKind};
 use crate::span::Span;
 use crate::syntax::ast::{self, BinOp, Expr, ExprKind, Statement, StrPart, UnOp};
@@ -338,17 +338,24 @@ impl<'a> Expander<'a> {
                 json: Rc::new(object! { "Ref" => r.logical_id.as_str() }),
                 shape: DeployShape::Scalar,
                 origin: span,
-                what: format!("the Ref of `{}`", r.name).into(),
+                what: What::Ref(r.clone()),
             });
         }
         let schema = crate::schema::SchemaDb::embedded().resource(&r.type_name);
         let attrs: &[&str] = schema.map_or(&[], |s| &s.attributes);
-        if attrs.contains(&attr) || schema.is_some_and(|s| s.has_attribute(attr)) {
+        let named = attrs
+            .iter()
+            .position(|a| *a == attr)
+            .and_then(|i| u16::try_from(i).ok());
+        if named.is_some() || schema.is_some_and(|s| s.has_attribute(attr)) {
             return Value::Deploy(Deploy {
                 json: Rc::new(object! { "Fn::GetAtt" => vec![r.logical_id.as_str(), attr] }),
                 shape: DeployShape::Scalar,
                 origin: span,
-                what: format!("`{}.{attr}`", r.name).into(),
+                what: match named {
+                    Some(i) => What::Attr(r.clone(), i),
+                    None => format!("`{}.{attr}`", r.name).into(),
+                },
             });
         }
         let prefix = format!("{attr}.");
@@ -810,7 +817,7 @@ impl<'a> Expander<'a> {
     ) -> Value {
         let mut text = String::new();
         let mut pieces: Vec<Json> = Vec::new();
-        let mut origin: Option<(Span, Rc<str>)> = None;
+        let mut origin: Option<(Span, What)> = None;
         for p in parts {
             match p {
                 StrPart::Text(t) => text.push_str(t),
