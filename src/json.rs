@@ -21,17 +21,22 @@ use std::fmt;
 
 pub use serde_json::Number;
 
-/// An object's key: a `&'static str` when the program spells it out, owned otherwise.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Key(Cow<'static, str>);
+/// A string in a JSON value (an object's key or a string value): a `&'static str`
+/// when the program spells it out (`"Ref"`, `"Allow"`, an action name from the
+/// embedded tables), owned otherwise.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Str(Cow<'static, str>);
 
-impl Key {
+/// An object's key.
+pub type Key = Str;
+
+impl Str {
     pub fn as_str(&self) -> &str {
         &self.0
     }
 }
 
-impl std::ops::Deref for Key {
+impl std::ops::Deref for Str {
     type Target = str;
 
     fn deref(&self) -> &str {
@@ -39,67 +44,74 @@ impl std::ops::Deref for Key {
     }
 }
 
-impl Borrow<str> for Key {
+impl Borrow<str> for Str {
     fn borrow(&self) -> &str {
         &self.0
     }
 }
 
-impl AsRef<str> for Key {
+impl AsRef<str> for Str {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
 
-impl fmt::Debug for Key {
+impl fmt::Debug for Str {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&*self.0, f)
     }
 }
 
-impl fmt::Display for Key {
+impl fmt::Display for Str {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
 }
 
-impl From<&'static str> for Key {
-    fn from(s: &'static str) -> Key {
-        Key(Cow::Borrowed(s))
+impl From<&'static str> for Str {
+    fn from(s: &'static str) -> Str {
+        Str(Cow::Borrowed(s))
     }
 }
 
-impl From<String> for Key {
-    fn from(s: String) -> Key {
-        Key(Cow::Owned(s))
+impl From<String> for Str {
+    fn from(s: String) -> Str {
+        Str(Cow::Owned(s))
     }
 }
 
-impl From<&String> for Key {
-    fn from(s: &String) -> Key {
-        Key(Cow::Owned(s.clone()))
+impl From<&String> for Str {
+    fn from(s: &String) -> Str {
+        Str(Cow::Owned(s.clone()))
     }
 }
 
-impl From<&Key> for Key {
-    fn from(k: &Key) -> Key {
+impl From<&Str> for Str {
+    fn from(k: &Str) -> Str {
         k.clone()
     }
 }
 
-impl From<Key> for String {
-    fn from(k: Key) -> String {
+impl From<Str> for String {
+    fn from(k: Str) -> String {
         k.0.into_owned()
     }
 }
 
-impl PartialEq<str> for Key {
+impl Str {
+    /// The string, owned.
+    pub fn into_string(self) -> String {
+        self.0.into_owned()
+    }
+}
+
+impl PartialEq<str> for Str {
     fn eq(&self, other: &str) -> bool {
         *self.0 == *other
     }
 }
 
-impl PartialEq<&str> for Key {
+impl PartialEq<&str> for Str {
     fn eq(&self, other: &&str) -> bool {
         *self.0 == **other
     }
@@ -112,7 +124,7 @@ pub enum Value {
     Null,
     Bool(bool),
     Number(Number),
-    String(String),
+    String(Str),
     Array(Vec<Value>),
     Object(Map),
 }
@@ -267,27 +279,29 @@ impl PartialEq<&str> for Value {
     }
 }
 
-impl From<&str> for Value {
-    fn from(s: &str) -> Value {
-        Value::String(s.to_string())
+/// A string the program spells out is borrowed, not copied; a string borrowed for
+/// less than the program's life is written `.to_string()`.
+impl From<&'static str> for Value {
+    fn from(s: &'static str) -> Value {
+        Value::String(Str::from(s))
     }
 }
 
 impl From<String> for Value {
     fn from(s: String) -> Value {
-        Value::String(s)
+        Value::String(Str::from(s))
     }
 }
 
 impl From<&String> for Value {
     fn from(s: &String) -> Value {
-        Value::String(s.clone())
+        Value::String(Str::from(s))
     }
 }
 
-impl From<Key> for Value {
-    fn from(k: Key) -> Value {
-        Value::String(k.into())
+impl From<Str> for Value {
+    fn from(s: Str) -> Value {
+        Value::String(s)
     }
 }
 

@@ -26,7 +26,7 @@ pub fn checkov_skip<'a>(
 ) -> crate::json::Value {
     let skip: Vec<crate::json::Value> = checks
         .into_iter()
-        .map(|(id, reason)| crate::json!({ "id": id, "comment": reason }))
+        .map(|(id, reason)| crate::json!({ "id": id.to_string(), "comment": reason.to_string() }))
         .collect();
     crate::json!({ "skip": skip })
 }

@@ -206,11 +206,11 @@ fn call_unchecked(
                     let mut parts = Vec::new();
                     for x in xs {
                         match x {
-                            Value::Str(s) => parts.push(Json::String(s.clone())),
+                            Value::Str(s) => parts.push(Json::from(s.clone())),
                             Value::Deploy(d) if d.shape == DeployShape::Scalar => {
                                 parts.push(Json::clone(&d.json))
                             }
-                            Value::Int(n) => parts.push(Json::String(n.to_string())),
+                            Value::Int(n) => parts.push(Json::from(n.to_string())),
                             _ => return Err(wrong(b, arg(1), "a list of strings")),
                         }
                     }
@@ -357,7 +357,7 @@ fn call_unchecked(
         }
         Builtin::SsmParam => match &arg(0).0 {
             Value::Str(name) if name.starts_with('/') || !name.is_empty() => Ok(deploy(
-                Json::String(format!("{{{{resolve:ssm:{name}}}}}")),
+                Json::from(format!("{{{{resolve:ssm:{name}}}}}")),
                 span,
                 format!("the SSM parameter `{name}`"),
             )),
@@ -471,7 +471,7 @@ fn call_unchecked(
         }
         Builtin::Base64 => match &arg(0).0 {
             Value::Str(s) => Ok(deploy(
-                object! { "Fn::Base64" => s.as_str() },
+                object! { "Fn::Base64" => s.to_string() },
                 span,
                 "a base64-encoded string",
             )),

@@ -287,7 +287,7 @@ fn suppressions(
         };
         match tool {
             Tool::Checkov => checkov.push((id, reason)),
-            Tool::CfnLint => cfn_lint.push(Json::String(id)),
+            Tool::CfnLint => cfn_lint.push(Json::from(id)),
         }
     }
     let mut out = crate::json::Map::new();
@@ -433,11 +433,11 @@ pub(super) fn tags(
     let mut extras: Map<String, crate::json::Map> = Map::default();
     if let Some(app) = app {
         for (k, v) in &app.tags {
-            merged.insert(k.clone(), Json::String(v.clone()));
+            merged.insert(k.clone(), Json::from(v.clone()));
         }
     }
     if let Some(env) = env {
-        merged.insert("Environment".into(), Json::String(env.name.clone()));
+        merged.insert("Environment".into(), Json::from(env.name.clone()));
     }
     if let Some((value, span)) = user {
         if let Some(s) = value.secret_part() {
@@ -581,7 +581,7 @@ pub(super) fn tags(
                     let own = extras.shift_remove(&k).unwrap_or_default();
                     let mut o =
                         crate::json::Map::with_capacity(2 + own.len() + extra_required.len());
-                    o.insert("Key", Json::String(k));
+                    o.insert("Key", Json::from(k));
                     o.insert("Value", v);
                     o.extend(own);
                     for extra in &extra_required {

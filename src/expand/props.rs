@@ -236,7 +236,7 @@ fn references(json: &Json, span: Span, out: &mut Vec<ResourceDependency>) -> boo
                     ("Ref", Json::String(id)) => push(out, id, RefKind::Ref, span),
                     ("Fn::GetAtt", Json::Array(a)) => {
                         if let [Json::String(id), Json::String(attr)] = a.as_slice() {
-                            push(out, id, RefKind::GetAtt(attr.clone()), span);
+                            push(out, id, RefKind::GetAtt(attr.to_string()), span);
                         }
                     }
                     ("Fn::Sub", Json::String(t)) => {
@@ -423,7 +423,7 @@ pub(super) fn to_cfn(v: &Value, shape: &Shape, path: &Path<'_>) -> Result<Json, 
         (_, Shape::Json) => v.plain_json().ok_or_else(mismatch),
         (Value::Str(s), Shape::Enum(allowed)) => {
             if allowed.contains(s) {
-                Ok(Json::String(s.clone()))
+                Ok(Json::from(s.clone()))
             } else {
                 let help = did_you_mean(s, allowed.iter().map(String::as_str))
                     .map(|b| format!("did you mean \"{b}\"?"));
@@ -442,14 +442,14 @@ pub(super) fn to_cfn(v: &Value, shape: &Shape, path: &Path<'_>) -> Result<Json, 
                 })
             }
         }
-        (Value::Str(s), Shape::String) => Ok(Json::String(s.clone())),
-        (Value::Int(n), Shape::String) => Ok(Json::String(n.to_string())),
-        (Value::Bool(b), Shape::String) => Ok(Json::String(b.to_string())),
-        (Value::Duration(s), Shape::String) => Ok(Json::String(s.to_string())),
+        (Value::Str(s), Shape::String) => Ok(Json::from(s.clone())),
+        (Value::Int(n), Shape::String) => Ok(Json::from(n.to_string())),
+        (Value::Bool(b), Shape::String) => Ok(Json::from(b.to_string())),
+        (Value::Duration(s), Shape::String) => Ok(Json::from(s.to_string())),
         (Value::Int(n), Shape::Enum(allowed)) => {
             let s = n.to_string();
             if allowed.contains(&s) {
-                Ok(Json::String(s))
+                Ok(Json::from(s))
             } else {
                 Err(err(
                     Code::PropertyEnum,
@@ -497,7 +497,7 @@ pub(super) fn to_cfn(v: &Value, shape: &Shape, path: &Path<'_>) -> Result<Json, 
         }
         (Value::Str(s), Shape::Number) if s.parse::<f64>().is_ok_and(f64::is_finite) => {
             Ok(serde_json::from_str::<json::Number>(s)
-                .map_or_else(|_| Json::String(s.clone()), Json::Number))
+                .map_or_else(|_| Json::from(s.clone()), Json::Number))
         }
         (Value::Bool(b), Shape::Boolean) => Ok(json!(b)),
         (Value::List(xs), Shape::List(item)) => {

@@ -229,7 +229,7 @@ impl Value {
     /// secrets and the like. (`to_json` rejects deploy-time parts before calling this.)
     pub fn plain_json(&self) -> Option<Json> {
         Some(match self {
-            Value::Str(s) => Json::String(s.clone()),
+            Value::Str(s) => Json::from(s.clone()),
             Value::Int(n) => Json::from(*n),
             Value::Bool(b) => Json::Bool(*b),
             Value::Duration(s) => Json::from(*s),

@@ -43,21 +43,21 @@ impl Val {
     pub fn lit(s: impl Into<String>) -> Val {
         let s = s.into();
         Val {
-            cfn: Json::String(s.clone()),
+            cfn: Json::from(s.clone()),
             literal: s,
         }
     }
 
     /// `{"Ref": id}` in the template, `literal` in the declaration.
-    pub fn by_ref(id: &str, literal: impl Into<String>) -> Val {
+    pub fn by_ref(id: impl Into<json::Str>, literal: impl Into<String>) -> Val {
         Val {
-            cfn: object! { "Ref" => id },
+            cfn: object! { "Ref" => id.into() },
             literal: literal.into(),
         }
     }
 
     /// `{"Fn::GetAtt": [id, attr]}` in the template, `literal` in the declaration.
-    pub fn get_att(id: &str, attr: &str, literal: impl Into<String>) -> Val {
+    pub fn get_att(id: &'static str, attr: &'static str, literal: impl Into<String>) -> Val {
         Val {
             cfn: object! { "Fn::GetAtt" => vec![id, attr] },
             literal: literal.into(),
@@ -345,7 +345,7 @@ fn approval_stage(
         let topic = names.topic(&name);
         configuration.push((
             "NotificationArn",
-            Val::by_ref(&topic_id(&name), names.arn("sns", &names.region, &topic)),
+            Val::by_ref(topic_id(&name), names.arn("sns", &names.region, &topic)),
         ));
     }
     let custom = approval.custom_data.clone().unwrap_or_else(|| {
@@ -587,7 +587,7 @@ fn stores(def: &PipelineDef, stages: &[Stage], names: &Names) -> Vec<Store> {
                         cfn: json!({ "Fn::GetStackOutput": {
                             "StackName": names.support_stack(r),
                             "OutputName": "ArtifactKeyArn",
-                            "Region": r,
+                            "Region": r.to_string(),
                         }}),
                         literal: alias,
                     },
@@ -725,7 +725,7 @@ impl Declaration {
                 Json::Array(
                     self.stores
                         .iter()
-                        .map(|s| object! { "Region" => s.region.as_str(), "ArtifactStore" => one(s) })
+                        .map(|s| object! { "Region" => &s.region, "ArtifactStore" => one(s) })
                         .collect(),
                 ),
             )
@@ -921,7 +921,7 @@ fn stage_json(s: &Stage, form: Form) -> Json {
                     .map(|(k, v)| {
                         let v = match form {
                             Form::Cfn => v.cfn.clone(),
-                            Form::Api => Json::String(v.literal.clone()),
+                            Form::Api => Json::from(v.literal.clone()),
                         };
                         (k.to_string(), v)
                     })
@@ -932,7 +932,7 @@ fn stage_json(s: &Stage, form: Form) -> Json {
                 Json::Array(
                     names
                         .iter()
-                        .map(|n| object! { key("Name", "name") => *n })
+                        .map(|n| object! { key("Name", "name") => n.to_string() })
                         .collect(),
                 )
             };
@@ -959,7 +959,7 @@ fn stage_json(s: &Stage, form: Form) -> Json {
             Json::Object(m)
         })
         .collect();
-    object! { key("Name", "name") => s.name.as_str(), key("Actions", "actions") => actions }
+    object! { key("Name", "name") => &s.name, key("Actions", "actions") => actions }
 }
 
 #[cfg(test)]

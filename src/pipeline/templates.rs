@@ -50,14 +50,14 @@ fn sub(arn: &str, region: &str) -> Json {
     let prefix = format!("arn:{}:", partition(region));
     match arn.strip_prefix(&prefix) {
         Some(rest) => object! { "Fn::Sub" => format!("arn:${{AWS::Partition}}:{rest}") },
-        None => json!(arn),
+        None => json!(arn.to_string()),
     }
 }
 
 fn tag_list(tags: &[(String, String)]) -> Json {
     Json::Array(
         tags.iter()
-            .map(|(k, v)| object! { "Key" => k.as_str(), "Value" => v.as_str() })
+            .map(|(k, v)| object! { "Key" => k, "Value" => v })
             .collect(),
     )
 }
@@ -77,7 +77,7 @@ fn template<K: Into<String>, R: Into<Resource>>(
     }
 }
 
-fn output(description: &str, value: Json) -> Json {
+fn output(description: &'static str, value: Json) -> Json {
     object! { "Description" => description, "Value" => value }
 }
 
@@ -268,7 +268,7 @@ fn artifact_store(
 /// the form every engine reads (moto's CodePipeline, for one, looks for a string).
 /// `own_account`: the service acts for this account only (no confused deputy: another
 /// account's pipeline or project cannot use this role).
-fn trust(service: &str, own_account: bool) -> Json {
+fn trust(service: &'static str, own_account: bool) -> Json {
     let mut statement = json!({
         "Effect": "Allow",
         "Principal": { "Service": service },
@@ -287,7 +287,7 @@ fn role(
     name: Option<String>,
     description: String,
     trust: Json,
-    policy: &str,
+    policy: &'static str,
     statements: Vec<Json>,
     tags: &[(String, String)],
 ) -> Json {
@@ -308,8 +308,8 @@ fn role(
     object! { "Type" => "AWS::IAM::Role", "Properties" => props }
 }
 
-fn statement(sid: &str, actions: &[&str], resource: Json) -> Json {
-    object! { "Sid" => sid, "Effect" => "Allow", "Action" => actions, "Resource" => resource }
+fn statement(sid: impl Into<json::Str>, actions: &[&'static str], resource: Json) -> Json {
+    object! { "Sid" => sid.into(), "Effect" => "Allow", "Action" => actions, "Resource" => resource }
 }
 
 /// The pipeline template.
@@ -499,7 +499,7 @@ pub fn pipeline_template(p: &PipelineInput<'_>) -> Template {
                     "EnvironmentVariables": [{
                         "Name": super::DIGEST_VARIABLE,
                         "Type": "PLAINTEXT",
-                        "Value": digest,
+                        "Value": digest.to_string(),
                     }],
                 },
                 // CodeBuild ignores the artifact store's key; without this, the build
@@ -1241,7 +1241,7 @@ fn derived_policies<'a>(
         .chain((!iam_statements.is_empty()).then_some(None));
     for (k, chunk) in parts.enumerate() {
         let id = format!("CfnExecPolicy{}", k + 1);
-        let mut metadata = json!({ "sleuthc": { "handler_permissions_of": types } });
+        let mut metadata = json!({ "sleuthc": { "handler_permissions_of": types.iter().map(|t| t.to_string()).collect::<Vec<_>>() } });
         let description = format!("What CloudFormation needs to manage the resource types {app} deploys here (part {} of {policies})", k + 1);
         match chunk {
             // The others act on "*": checkov's broad-IAM checks are skipped, with why.
@@ -1315,8 +1315,8 @@ fn iam_statements(
             for r in s.resources.values() {
                 for (prop, k) in NAME_PROPERTIES {
                     if let (true, Some(Json::String(n))) = (*k == kind, r.properties.get(*prop)) {
-                        if !names.contains(n) {
-                            names.push(n.clone());
+                        if !names.iter().any(|x| x == n.as_str()) {
+                            names.push(n.to_string());
                         }
                     }
                 }
@@ -1351,7 +1351,7 @@ fn iam_statements(
                 })
                 .collect::<String>();
             let resources: Vec<Json> = types.iter().flat_map(|t| arns(t)).collect();
-            statement(&format!("ManageApp{sid}"), &xs, Json::Array(resources))
+            statement(format!("ManageApp{sid}"), &xs, Json::Array(resources))
         })
         .collect();
     if !service_linked.is_empty() {

@@ -335,7 +335,7 @@ impl<'a> Expander<'a> {
     ) -> Value {
         if attr == "ref" {
             return Value::Deploy(Deploy {
-                json: Rc::new(object! { "Ref" => r.logical_id.as_str() }),
+                json: Rc::new(object! { "Ref" => &r.logical_id }),
                 shape: DeployShape::Scalar,
                 origin: span,
                 what: What::Ref(r.clone()),
@@ -349,7 +349,9 @@ impl<'a> Expander<'a> {
             .and_then(|i| u16::try_from(i).ok());
         if named.is_some() || schema.is_some_and(|s| s.has_attribute(attr)) {
             return Value::Deploy(Deploy {
-                json: Rc::new(object! { "Fn::GetAtt" => vec![r.logical_id.as_str(), attr] }),
+                json: Rc::new(
+                    object! { "Fn::GetAtt" => vec![r.logical_id.clone(), attr.to_string()] },
+                ),
                 shape: DeployShape::Scalar,
                 origin: span,
                 what: match named {
@@ -508,10 +510,10 @@ impl<'a> Expander<'a> {
                 return Value::Error;
             }
             let mut args = crate::json::Map::new();
-            args.insert("StackName", Json::String(producer));
-            args.insert("OutputName", Json::String(pascal_case(&field.node)));
+            args.insert("StackName", Json::from(producer));
+            args.insert("OutputName", Json::from(pascal_case(&field.node)));
             if region != f.region {
-                args.insert("Region", Json::String(region));
+                args.insert("Region", Json::from(region));
             }
             return Value::Deploy(Deploy {
                 json: Rc::new(object! { "Fn::GetStackOutput" => args }),
@@ -524,7 +526,7 @@ impl<'a> Expander<'a> {
         if !f.imports.contains(&export) {
             f.imports.push(export.clone());
         }
-        let import = object! { "Fn::ImportValue" => export.as_str() };
+        let import = object! { "Fn::ImportValue" => &export };
         if is_list {
             Value::Deploy(Deploy {
                 json: Rc::new(object! { "Fn::Split" => vec![Json::from(","), import] }),
@@ -828,7 +830,7 @@ impl<'a> Expander<'a> {
                     Value::Error => return Value::Error,
                     Value::Deploy(d) if d.shape == DeployShape::Scalar => {
                         if !text.is_empty() {
-                            pieces.push(Json::String(std::mem::take(&mut text)));
+                            pieces.push(Json::from(std::mem::take(&mut text)));
                         }
                         origin.get_or_insert((d.origin, d.what.clone()));
                         pieces.push(Json::clone(&d.json));
@@ -868,7 +870,7 @@ impl<'a> Expander<'a> {
             None => Value::Str(text),
             Some((o, what)) => {
                 if !text.is_empty() {
-                    pieces.push(Json::String(text));
+                    pieces.push(Json::from(text));
                 }
                 Value::Deploy(Deploy {
                     json: Rc::new(props::sub_or_join(pieces)),

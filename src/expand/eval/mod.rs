@@ -451,10 +451,10 @@ impl<'a> Expander<'a> {
         }
         let scalar = |v: &Value| -> Option<Json> {
             match v {
-                Value::Str(s) => Some(Json::String(s.clone())),
-                Value::Int(n) => Some(Json::String(n.to_string())),
-                Value::Bool(b) => Some(Json::String(b.to_string())),
-                Value::Duration(s) => Some(Json::String(s.to_string())),
+                Value::Str(s) => Some(Json::from(s.clone())),
+                Value::Int(n) => Some(Json::from(n.to_string())),
+                Value::Bool(b) => Some(Json::from(b.to_string())),
+                Value::Duration(s) => Some(Json::from(s.to_string())),
                 Value::Deploy(d) if d.shape == DeployShape::Scalar => Some(Json::clone(&d.json)),
                 _ => None,
             }
@@ -486,7 +486,7 @@ impl<'a> Expander<'a> {
             Value::List(xs) => {
                 let parts: Option<Vec<Json>> = xs.iter().map(scalar).collect();
                 match parts {
-                    Some(p) if p.iter().all(Json::is_string) => Json::String(
+                    Some(p) if p.iter().all(Json::is_string) => Json::from(
                         p.iter()
                             .filter_map(Json::as_str)
                             .collect::<Vec<_>>()
