@@ -50,7 +50,7 @@ pub struct Options {
 #[derive(Clone, Debug)]
 pub struct CfnResource {
     pub type_name: String,
-    pub properties: Map<String, Json>,
+    pub properties: crate::json::Map,
     pub depends_on: Vec<String>,
     pub deletion_policy: Option<String>,
     pub update_replace_policy: Option<String>,

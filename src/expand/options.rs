@@ -427,8 +427,7 @@ pub(super) fn tags(
 ) -> Option<Json> {
     let prop = schema.tagging.property()?;
     let app_tags = app.map_or(0, |a| a.tags.len());
-    let mut merged: Map<String, Json> =
-        Map::with_capacity_and_hasher(app_tags + 1, Default::default());
+    let mut merged = crate::json::Map::with_capacity(app_tags + 1);
     // Per-tag fields besides Key and Value, by tag key.
     let mut extras: Map<String, crate::json::Map> = Map::default();
     if let Some(app) = app {
@@ -437,7 +436,7 @@ pub(super) fn tags(
         }
     }
     if let Some(env) = env {
-        merged.insert("Environment".into(), Json::from(env.name.clone()));
+        merged.insert("Environment", Json::from(env.name.clone()));
     }
     if let Some((value, span)) = user {
         if let Some(s) = value.secret_part() {
@@ -539,7 +538,7 @@ pub(super) fn tags(
                         }
                         match to_cfn(&v, &Shape::String, &Path::Root(&k)) {
                             Ok(j) => {
-                                merged.shift_remove(&k);
+                                merged.shift_remove(k.as_str());
                                 merged.insert(k, j);
                             }
                             Err(_) => diags.push(
@@ -561,7 +560,7 @@ pub(super) fn tags(
         return None;
     }
     match &schema.tagging {
-        Tagging::Map { .. } => Some(Json::Object(merged.into_iter().collect())),
+        Tagging::Map { .. } => Some(Json::Object(merged)),
         Tagging::List { .. } => {
             // Some list forms require more fields per tag (Auto Scaling: PropagateAtLaunch).
             let extra_required: Vec<&str> = match schema.properties.get(prop) {
@@ -578,7 +577,7 @@ pub(super) fn tags(
             let list = merged
                 .into_iter()
                 .map(|(k, v)| {
-                    let own = extras.shift_remove(&k).unwrap_or_default();
+                    let own = extras.shift_remove(k.as_str()).unwrap_or_default();
                     let mut o =
                         crate::json::Map::with_capacity(2 + own.len() + extra_required.len());
                     o.insert("Key", Json::from(k));

@@ -3,7 +3,6 @@
 
 use crate::json;
 use crate::json::Value as Json;
-use crate::Map;
 
 use super::env::{AppInfo, EnvInfo};
 use super::options::{option, tags};
@@ -56,7 +55,7 @@ pub fn build_resource(
     let mut res = CfnResource {
         type_name: r.type_name.node.clone(),
         // One per entry (a few are options), and the tags.
-        properties: Map::with_capacity_and_hasher(values.len() + 1, Default::default()),
+        properties: json::Map::with_capacity(values.len() + 1),
         depends_on: Vec::new(),
         deletion_policy: None,
         update_replace_policy: None,
@@ -89,7 +88,9 @@ pub fn build_resource(
             }
             continue;
         }
-        let Some(shape) = schema.properties.get(key) else {
+        // The name as the schema spells it: borrowed from the embedded text, so the
+        // template's key is not a copy.
+        let Some((key, shape)) = schema.properties.get_key_value(key) else {
             continue;
         };
         if matches!(value, Value::None) {
@@ -117,7 +118,7 @@ pub fn build_resource(
             Ok(json) => {
                 res.reads_at_deploy |=
                     value_references(&value, &json, entry.value.span, &mut res.refs);
-                res.properties.insert(key.to_string(), json);
+                res.properties.insert(key, json);
             }
             Err(e) => diags.push(prop_diag(e, entry, &r.type_name.node)),
         }
@@ -127,7 +128,7 @@ pub fn build_resource(
         let mut found = Vec::new();
         res.reads_at_deploy |= references(&tags, span, &mut found);
         merge_references(&mut res.refs, found);
-        let prop = schema.tagging.property().unwrap_or("Tags").to_string();
+        let prop = schema.tagging.property().unwrap_or("Tags");
         res.properties.insert(prop, tags);
     }
     // References in options are dependencies too (CloudFormation follows a `Ref` in

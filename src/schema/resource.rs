@@ -43,7 +43,7 @@ pub enum Tagging {
 
 impl Tagging {
     /// The tag property's name, when the type is taggable.
-    pub fn property(&self) -> Option<&str> {
+    pub fn property(&self) -> Option<&'static str> {
         match self {
             Tagging::None => None,
             Tagging::List { property } | Tagging::Map { property } => Some(property),

@@ -217,6 +217,14 @@ impl Properties {
         self.0.contains_key(name)
     }
 
+    /// The property's name as the schema spells it (borrowed from the schema text)
+    /// and its shape, decoded on first use.
+    pub fn get_key_value(&self, name: &str) -> Option<(&'static str, &Shape)> {
+        self.0
+            .get_key_value(name)
+            .map(|(k, lazy)| (*k, lazy.shape()))
+    }
+
     /// The property names, in the schema's order.
     pub fn keys(&self) -> impl ExactSizeIterator<Item = &'static str> + '_ {
         self.0.keys().copied()

@@ -68,6 +68,10 @@ pub struct Expander<'a> {
     instances: Vec<StackInstance>,
     /// Instances being evaluated, with the reference that led into each.
     chain: Vec<(InstanceKey, Option<Via>)>,
+    /// How many resources the last instance of each stack declared: the next
+    /// instance's map starts that large instead of growing (and copying its
+    /// resources) four or five times.
+    stack_sizes: Vec<(&'a str, usize)>,
 }
 
 /// The stack instance under construction.
@@ -224,6 +228,7 @@ impl<'a> Expander<'a> {
             params,
             diags: Diagnostics::default(),
             states: HashMap::new(),
+            stack_sizes: Vec::new(),
             instances: Vec::new(),
             chain: Vec::new(),
         }
@@ -353,9 +358,11 @@ impl<'a> Expander<'a> {
         stack: &str,
     ) -> Option<(StackInstance, Outputs)> {
         let checked = self.checked;
-        let decl = &checked.stacks[stack];
+        let (name, decl) = checked.stacks.get_key_value(stack)?;
         let app = self.app?;
         let mut frame = Frame::new(Some(env), region, stack);
+        let size = self.stack_sizes.iter().find(|(s, _)| *s == name.as_str());
+        frame.resources.reserve(size.map_or(0, |(_, n)| *n));
         let mut body = Body::new(0, true, String::new(), 0, None, 0);
         self.block(&mut frame, &mut body, &decl.body, true);
         let stack_name = super::stack_name(&app.name, &env.name, stack);
@@ -417,6 +424,15 @@ impl<'a> Expander<'a> {
                 );
                 self.error(&body, d);
             }
+        }
+        let count = frame.resources.len();
+        match self
+            .stack_sizes
+            .iter_mut()
+            .find(|(s, _)| *s == name.as_str())
+        {
+            Some((_, n)) => *n = count,
+            None => self.stack_sizes.push((name, count)),
         }
         let inst = StackInstance {
             env: env.name.clone(),
