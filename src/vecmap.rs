@@ -7,6 +7,10 @@
 //! which for a few short keys is cheaper than hashing one. Large maps (a template's
 //! resources, the stacks of a program) stay `IndexMap`s.
 //!
+//! Beyond a few dozen entries (a record literal of thousands of fields) a map also
+//! keeps a hash table of its keys' positions, so no input makes building one
+//! quadratic.
+//!
 //! It behaves as `IndexMap` does where the compiler relies on it: insertion order is
 //! kept, `insert` on a key already there replaces its value in place, `shift_remove`
 //! keeps the order of the rest. Two maps are equal when they hold the same keys with
@@ -14,16 +18,24 @@
 
 use std::borrow::Borrow;
 use std::fmt;
+use std::hash::Hash;
+
+/// Beyond this many entries a map also indexes its keys: a linear search per insert
+/// would make a map built from a record of many thousand fields quadratic.
+const SMALL: usize = 32;
 
 #[derive(Clone)]
 pub struct VecMap<K, V> {
     entries: Vec<(K, V)>,
+    /// Each key's position in `entries`, once there are more than [`SMALL`].
+    index: Option<Box<rustc_hash::FxHashMap<K, usize>>>,
 }
 
 impl<K, V> Default for VecMap<K, V> {
     fn default() -> Self {
         VecMap {
             entries: Vec::new(),
+            index: None,
         }
     }
 }
@@ -36,6 +48,7 @@ impl<K, V> VecMap<K, V> {
     pub fn with_capacity(n: usize) -> Self {
         VecMap {
             entries: Vec::with_capacity(n),
+            index: None,
         }
     }
 
@@ -51,10 +64,6 @@ impl<K, V> VecMap<K, V> {
         Iter(self.entries.iter())
     }
 
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&K, &mut V)> {
-        self.entries.iter_mut().map(|(k, v)| (&*k, v))
-    }
-
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &K> + ExactSizeIterator {
         self.entries.iter().map(|(k, _)| k)
     }
@@ -63,25 +72,25 @@ impl<K, V> VecMap<K, V> {
         self.entries.iter().map(|(_, v)| v)
     }
 
-    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
-        self.entries.iter_mut().map(|(_, v)| v)
-    }
-
     /// The first entry.
     pub fn first(&self) -> Option<(&K, &V)> {
         self.entries.first().map(|(k, v)| (k, v))
     }
 
-    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
-        self.entries.retain_mut(|(k, v)| keep(k, v));
+    /// Removes every entry, keeping the room they took.
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.index = None;
     }
+}
 
+impl<K: Hash + Eq + Clone, V> VecMap<K, V> {
     /// A map of `entries`, in this order. The keys must be distinct (checked in debug
     /// builds): for entries known to be, such as a literal's.
-    pub fn from_entries(entries: Vec<(K, V)>) -> Self
-    where
-        K: PartialEq,
-    {
+    pub fn from_entries(entries: Vec<(K, V)>) -> Self {
+        if entries.len() > SMALL {
+            return entries.into_iter().collect();
+        }
         debug_assert!(
             entries
                 .iter()
@@ -89,37 +98,53 @@ impl<K, V> VecMap<K, V> {
                 .all(|(i, (k, _))| entries[..i].iter().all(|(other, _)| other != k)),
             "a key given twice"
         );
-        VecMap { entries }
+        VecMap {
+            entries,
+            index: None,
+        }
     }
 
-    fn position<Q: ?Sized + PartialEq>(&self, key: &Q) -> Option<usize>
+    #[inline]
+    fn position<Q: ?Sized + Hash + Eq>(&self, key: &Q) -> Option<usize>
     where
         K: Borrow<Q>,
     {
-        self.entries.iter().position(|(k, _)| k.borrow() == key)
+        match &self.index {
+            None => self.entries.iter().position(|(k, _)| k.borrow() == key),
+            Some(index) => Self::indexed(index, key),
+        }
     }
 
-    pub fn get<Q: ?Sized + PartialEq>(&self, key: &Q) -> Option<&V>
+    #[cold]
+    #[inline(never)]
+    fn indexed<Q: ?Sized + Hash + Eq>(
+        index: &rustc_hash::FxHashMap<K, usize>,
+        key: &Q,
+    ) -> Option<usize>
     where
         K: Borrow<Q>,
     {
-        self.entries
-            .iter()
-            .find(|(k, _)| k.borrow() == key)
-            .map(|(_, v)| v)
+        index.get(key).copied()
     }
 
-    pub fn get_mut<Q: ?Sized + PartialEq>(&mut self, key: &Q) -> Option<&mut V>
+    #[inline]
+    pub fn get<Q: ?Sized + Hash + Eq>(&self, key: &Q) -> Option<&V>
     where
         K: Borrow<Q>,
     {
-        self.entries
-            .iter_mut()
-            .find(|(k, _)| k.borrow() == key)
-            .map(|(_, v)| v)
+        self.position(key).map(|i| &self.entries[i].1)
     }
 
-    pub fn contains_key<Q: ?Sized + PartialEq>(&self, key: &Q) -> bool
+    #[inline]
+    pub fn get_mut<Q: ?Sized + Hash + Eq>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+    {
+        self.position(key).map(|i| &mut self.entries[i].1)
+    }
+
+    #[inline]
+    pub fn contains_key<Q: ?Sized + Hash + Eq>(&self, key: &Q) -> bool
     where
         K: Borrow<Q>,
     {
@@ -127,27 +152,39 @@ impl<K, V> VecMap<K, V> {
     }
 
     /// Removes `key`, keeping the order of the others.
-    pub fn shift_remove<Q: ?Sized + PartialEq>(&mut self, key: &Q) -> Option<V>
+    pub fn shift_remove<Q: ?Sized + Hash + Eq>(&mut self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
     {
-        self.position(key).map(|i| self.entries.remove(i).1)
+        let i = self.position(key)?;
+        let (_, value) = self.entries.remove(i);
+        if let Some(index) = &mut self.index {
+            index.remove(key);
+            for at in index.values_mut() {
+                if *at > i {
+                    *at -= 1;
+                }
+            }
+        }
+        Some(value)
     }
 
     /// As [`VecMap::shift_remove`].
-    pub fn remove<Q: ?Sized + PartialEq>(&mut self, key: &Q) -> Option<V>
+    pub fn remove<Q: ?Sized + Hash + Eq>(&mut self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
     {
         self.shift_remove(key)
     }
-}
 
-impl<K: PartialEq, V> VecMap<K, V> {
     /// Sets `key` to `value`: in place if the key is there (returning the old value),
     /// else at the end.
+    #[inline]
     pub fn insert(&mut self, key: impl Into<K>, value: V) -> Option<V> {
         let key = key.into();
+        if self.index.is_some() || self.entries.len() >= SMALL {
+            return self.insert_indexed(key, value);
+        }
         match self.entries.iter().position(|(k, _)| *k == key) {
             Some(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
             None => {
@@ -157,13 +194,35 @@ impl<K: PartialEq, V> VecMap<K, V> {
         }
     }
 
+    /// [`VecMap::insert`] into a map that is, or is about to be, indexed.
+    #[cold]
+    #[inline(never)]
+    fn insert_indexed(&mut self, key: K, value: V) -> Option<V> {
+        if let Some(i) = self.position(&key) {
+            return Some(std::mem::replace(&mut self.entries[i].1, value));
+        }
+        if let Some(index) = &mut self.index {
+            index.insert(key.clone(), self.entries.len());
+        } else {
+            let mut index: rustc_hash::FxHashMap<K, usize> = Default::default();
+            index.reserve(2 * SMALL);
+            for (i, (k, _)) in self.entries.iter().enumerate() {
+                index.insert(k.clone(), i);
+            }
+            index.insert(key.clone(), self.entries.len());
+            self.index = Some(Box::new(index));
+        }
+        self.entries.push((key, value));
+        None
+    }
+
     /// The value at `key`, inserted by `make` when missing.
     pub fn get_or_insert_with(&mut self, key: impl Into<K>, make: impl FnOnce() -> V) -> &mut V {
         let key = key.into();
-        let i = match self.entries.iter().position(|(k, _)| *k == key) {
+        let i = match self.position(&key) {
             Some(i) => i,
             None => {
-                self.entries.push((key, make()));
+                self.insert(key, make());
                 self.entries.len() - 1
             }
         };
@@ -172,17 +231,13 @@ impl<K: PartialEq, V> VecMap<K, V> {
 }
 
 /// Maps are equal when they hold the same keys with equal values, in any order.
-impl<K: PartialEq, V: PartialEq> PartialEq for VecMap<K, V> {
+impl<K: Hash + Eq + Clone, V: PartialEq> PartialEq for VecMap<K, V> {
     fn eq(&self, other: &Self) -> bool {
-        self.len() == other.len()
-            && self
-                .entries
-                .iter()
-                .all(|(k, v)| other.entries.iter().any(|(k2, v2)| k2 == k && v2 == v))
+        self.len() == other.len() && self.iter().all(|(k, v)| other.get(k) == Some(v))
     }
 }
 
-impl<K: Eq, V: Eq> Eq for VecMap<K, V> {}
+impl<K: Hash + Eq + Clone, V: Eq> Eq for VecMap<K, V> {}
 
 impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for VecMap<K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -231,7 +286,7 @@ impl<K, V> IntoIterator for VecMap<K, V> {
     }
 }
 
-impl<K: PartialEq, V, Q: Into<K>> FromIterator<(Q, V)> for VecMap<K, V> {
+impl<K: Hash + Eq + Clone, V, Q: Into<K>> FromIterator<(Q, V)> for VecMap<K, V> {
     fn from_iter<I: IntoIterator<Item = (Q, V)>>(items: I) -> Self {
         let mut map = VecMap::new();
         map.extend(items);
@@ -239,7 +294,7 @@ impl<K: PartialEq, V, Q: Into<K>> FromIterator<(Q, V)> for VecMap<K, V> {
     }
 }
 
-impl<K: PartialEq, V, Q: Into<K>> Extend<(Q, V)> for VecMap<K, V> {
+impl<K: Hash + Eq + Clone, V, Q: Into<K>> Extend<(Q, V)> for VecMap<K, V> {
     fn extend<I: IntoIterator<Item = (Q, V)>>(&mut self, items: I) {
         let items = items.into_iter();
         self.entries.reserve(items.size_hint().0);
@@ -275,6 +330,26 @@ mod tests {
         m.insert("d".to_string(), 5);
         let entries: Vec<(&str, i32)> = m.iter().map(|(k, v)| (k.as_str(), *v)).collect();
         assert_eq!(entries, [("a", 4), ("c", 3), ("d", 5)]);
+    }
+
+    #[test]
+    fn a_large_map_keeps_its_order_and_its_semantics() {
+        let n = 10 * SMALL;
+        let mut m: VecMap<String, usize> = VecMap::with_capacity(3);
+        for i in 0..n {
+            assert_eq!(m.insert(format!("k{i}"), i), None);
+        }
+        assert!(m.index.is_some());
+        assert_eq!(m.insert("k3", 33), Some(3));
+        assert_eq!(m.shift_remove("k0"), Some(0));
+        assert_eq!(m.len(), n - 1);
+        assert_eq!(m.get("k3"), Some(&33));
+        assert_eq!(*m.get_or_insert_with("new", || 7), 7);
+        let keys: Vec<&str> = m.keys().map(String::as_str).take(3).collect();
+        assert_eq!(keys, ["k1", "k2", "k3"]);
+        assert_eq!(m.keys().last().map(String::as_str), Some("new"));
+        let back: VecMap<String, usize> = m.clone().into_iter().collect();
+        assert_eq!(back, m);
     }
 
     #[test]

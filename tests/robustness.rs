@@ -84,3 +84,39 @@ fn large_garbage_is_a_diagnostic() {
     );
     assert!(c.has_errors());
 }
+
+/// Thousands of names in one block and a record of thousands of fields: small scopes
+/// and records are searched entry by entry, large ones through a hash table, so such a
+/// program compiles as it should (and does not take time quadratic in its size).
+#[test]
+fn many_names_and_fields_compile() {
+    let n = 3_000;
+    let lets: String = (0..n).map(|i| format!("  let v{i} = {i}\n")).collect();
+    let fields: Vec<String> = (0..n).map(|i| format!("f{i} = v{i}")).collect();
+    let text = format!(
+        "app a {{ tags = {{ P = \"x\" }} }}\n\
+         environments {{ env dev {{ account = \"111111111111\", regions = [\"us-east-1\"] }} }}\n\
+         stack s {{\n{lets}  let big = {{ {} }}\n  resource topic: AWS::SNS::Topic {{}}\n  output last = \"${{big.f{}}}-${{v{}}}\"\n}}\n",
+        fields.join(", "),
+        n - 1,
+        n / 2
+    );
+    let c = compile(
+        "many.sleuth",
+        text,
+        &common::RepoLoader,
+        &Options::default(),
+        Mode::Build,
+    );
+    assert!(!c.has_errors(), "{:?}", c.diagnostics);
+    let files = c.files.expect("files");
+    let template = files
+        .iter()
+        .find(|f| f.path.ends_with("s.template.json"))
+        .expect("the stack's template");
+    assert!(
+        template.contents.contains("\"2999-1500\""),
+        "{}",
+        template.contents
+    );
+}

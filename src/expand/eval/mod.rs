@@ -71,7 +71,7 @@ pub struct Expander<'a> {
     /// How many resources the last instance of each stack declared: the next
     /// instance's map starts that large instead of growing (and copying its
     /// resources) four or five times.
-    stack_sizes: Vec<(&'a str, usize)>,
+    stack_sizes: Map<&'a str, usize>,
 }
 
 /// The stack instance under construction.
@@ -166,11 +166,19 @@ impl<'a> Body<'a> {
 /// iteration and comprehension item inside it): one vector of bindings, innermost
 /// last, and where each scope starts in it. A scope binds a handful of names, so a
 /// search from the end beats hashing, and entering a block allocates nothing (a map
-/// per block was two allocations).
+/// per block was two allocations). Past [`SMALL_SCOPES`] bindings (a body of
+/// thousands of `let`s) the names are also indexed, so no program makes binding and
+/// looking up names quadratic.
 pub(super) struct Scopes<'a> {
     bindings: Vec<(&'a str, Value)>,
     starts: Vec<usize>,
+    /// Once there are many bindings: each name's positions in `bindings`, innermost
+    /// last.
+    index: Option<rustc_hash::FxHashMap<&'a str, Vec<usize>>>,
 }
+
+/// How many bindings are searched one by one before they are indexed.
+const SMALL_SCOPES: usize = 64;
 
 impl<'a> Scopes<'a> {
     /// One scope, open, with room for `names` bindings.
@@ -178,6 +186,7 @@ impl<'a> Scopes<'a> {
         Scopes {
             bindings: Vec::with_capacity(names),
             starts: vec![0],
+            index: None,
         }
     }
 
@@ -188,26 +197,56 @@ impl<'a> Scopes<'a> {
 
     /// Closes the innermost scope, dropping what it bound.
     pub(super) fn pop(&mut self) {
-        if let Some(start) = self.starts.pop() {
-            self.bindings.truncate(start);
+        let Some(start) = self.starts.pop() else {
+            return;
+        };
+        if let Some(index) = &mut self.index {
+            for (name, _) in &self.bindings[start..] {
+                if let Some(at) = index.get_mut(name) {
+                    at.pop();
+                }
+            }
         }
+        self.bindings.truncate(start);
     }
 
     /// The innermost binding of `name`.
     fn get(&self, name: &str) -> Option<&Value> {
-        self.bindings
-            .iter()
-            .rev()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v)
+        let at = match &self.index {
+            Some(index) => index.get(name).and_then(|at| at.last()).copied(),
+            None => self.bindings.iter().rposition(|(n, _)| *n == name),
+        };
+        at.map(|i| &self.bindings[i].1)
     }
 
     /// Binds `name` in the innermost scope, replacing its binding there if any.
     fn bind(&mut self, name: &'a str, v: Value) {
         let start = self.starts.last().copied().unwrap_or(0);
-        match self.bindings[start..].iter_mut().find(|(n, _)| *n == name) {
-            Some(slot) => slot.1 = v,
-            None => self.bindings.push((name, v)),
+        let here = match &self.index {
+            Some(index) => index.get(name).and_then(|at| at.last()).copied(),
+            None => self.bindings[start..]
+                .iter()
+                .position(|(n, _)| *n == name)
+                .map(|i| start + i),
+        };
+        match here.filter(|&i| i >= start) {
+            Some(i) => self.bindings[i].1 = v,
+            None => {
+                self.bindings.push((name, v));
+                let at = self.bindings.len() - 1;
+                match &mut self.index {
+                    Some(index) => index.entry(name).or_default().push(at),
+                    None if at >= SMALL_SCOPES => {
+                        let mut index: rustc_hash::FxHashMap<&'a str, Vec<usize>> =
+                            Default::default();
+                        for (i, (n, _)) in self.bindings.iter().enumerate() {
+                            index.entry(*n).or_default().push(i);
+                        }
+                        self.index = Some(index);
+                    }
+                    None => {}
+                }
+            }
         }
     }
 }
@@ -228,7 +267,7 @@ impl<'a> Expander<'a> {
             params,
             diags: Diagnostics::default(),
             states: HashMap::new(),
-            stack_sizes: Vec::new(),
+            stack_sizes: Map::default(),
             instances: Vec::new(),
             chain: Vec::new(),
         }
@@ -361,8 +400,8 @@ impl<'a> Expander<'a> {
         let (name, decl) = checked.stacks.get_key_value(stack)?;
         let app = self.app?;
         let mut frame = Frame::new(Some(env), region, stack);
-        let size = self.stack_sizes.iter().find(|(s, _)| *s == name.as_str());
-        frame.resources.reserve(size.map_or(0, |(_, n)| *n));
+        let size = self.stack_sizes.get(name.as_str()).copied();
+        frame.resources.reserve(size.unwrap_or(0));
         let mut body = Body::new(0, true, String::new(), 0, None, 0);
         self.block(&mut frame, &mut body, &decl.body, true);
         let stack_name = super::stack_name(&app.name, &env.name, stack);
@@ -425,15 +464,7 @@ impl<'a> Expander<'a> {
                 self.error(&body, d);
             }
         }
-        let count = frame.resources.len();
-        match self
-            .stack_sizes
-            .iter_mut()
-            .find(|(s, _)| *s == name.as_str())
-        {
-            Some((_, n)) => *n = count,
-            None => self.stack_sizes.push((name, count)),
-        }
+        self.stack_sizes.insert(name, frame.resources.len());
         let inst = StackInstance {
             env: env.name.clone(),
             account: env.account.clone(),
