@@ -177,6 +177,16 @@ pub(super) struct Scopes<'a> {
     index: Option<rustc_hash::FxHashMap<&'a str, Vec<usize>>>,
 }
 
+/// How many names a block binds itself (its `let`s and resources): room a body's
+/// bindings start with, rather than growing from empty through four sizes.
+pub(super) fn names_bound(block: &ast::Block) -> usize {
+    block
+        .statements
+        .iter()
+        .filter(|s| matches!(s, ast::Statement::Let { .. } | ast::Statement::Resource(_)))
+        .count()
+}
+
 /// How many bindings are searched one by one before they are indexed.
 const SMALL_SCOPES: usize = 64;
 
@@ -402,7 +412,7 @@ impl<'a> Expander<'a> {
         let mut frame = Frame::new(Some(env), region, stack);
         let size = self.stack_sizes.get(name.as_str()).copied();
         frame.resources.reserve(size.unwrap_or(0));
-        let mut body = Body::new(0, true, String::new(), 0, None, 0);
+        let mut body = Body::new(0, true, String::new(), 0, None, names_bound(&decl.body));
         self.block(&mut frame, &mut body, &decl.body, true);
         let stack_name = super::stack_name(&app.name, &env.name, stack);
         let mut outputs = Map::default();

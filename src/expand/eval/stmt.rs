@@ -365,7 +365,7 @@ impl<'a> Expander<'a> {
             format!("{}{}", b.prefix, pascal_case(instance)),
             b.depth + 1,
             Some((span, comp.name.node.clone())),
-            comp.params.len(),
+            comp.params.len() + names_bound(&comp.body),
         );
         callee.top = Some(
             b.top
