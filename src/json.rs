@@ -4,10 +4,10 @@
 //! Not `serde_json::Value`, for what it costs to build thousands of small objects a
 //! run: with `preserve_order` its object is an `IndexMap` keyed by owned `String`s and
 //! hashed with SipHash, two allocations (the hash table and the entries) plus one per
-//! key, and 80 bytes a value. Here an object is a vector of entries in insertion order,
-//! found by a linear search (template objects have a handful of keys; the large maps,
-//! a template's resources and outputs, are the emitter's own), and a key written in the
-//! source (`"Ref"`, `"Fn::GetAtt"`, `"Properties"`) is a borrowed `&'static str`: a
+//! key, and 80 bytes a value. Here an object is a [`VecMap`](crate::vecmap::VecMap):
+//! its entries in insertion order, found by comparing keys (template objects have a
+//! handful; a large one also indexes them), and a string written in the source
+//! (`"Ref"`, `"Fn::GetAtt"`, `"Allow"`) is a borrowed `&'static str`: a
 //! `{"Ref": "Vpc"}` is two allocations instead of five, and a value is 32 bytes.
 //!
 //! Output is the same: objects keep insertion order, `insert` on an existing key keeps

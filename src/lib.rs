@@ -10,8 +10,8 @@
 /// `json::Value::from`, in a map sized for exactly its keys (a key written as a literal
 /// is borrowed, not copied).
 ///
-/// Cheaper than `json!` where the values are expressions: it checks no keys for
-/// duplicates' places token by token, and reads as the list of entries it is.
+/// For objects whose values are Rust expressions (`object! { "Ref" => id }`); `json!`
+/// is for JSON written in JSON's own syntax. Both move their values in.
 macro_rules! object {
     (@one $key:expr) => { () };
     ($($key:expr => $value:expr),* $(,)?) => {{
