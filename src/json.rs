@@ -24,7 +24,7 @@ pub use serde_json::Number;
 /// A string in a JSON value (an object's key or a string value): a `&'static str`
 /// when the program spells it out (`"Ref"`, `"Allow"`, an action name from the
 /// embedded tables), owned otherwise.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Str(Cow<'static, str>);
 
 /// An object's key.
@@ -86,34 +86,15 @@ impl From<&String> for Str {
     }
 }
 
-impl From<&Str> for Str {
-    fn from(k: &Str) -> Str {
-        k.clone()
-    }
-}
-
 impl From<Str> for String {
     fn from(k: Str) -> String {
         k.0.into_owned()
     }
 }
 
-impl Str {
-    /// The string, owned.
-    pub fn into_string(self) -> String {
-        self.0.into_owned()
-    }
-}
-
 impl PartialEq<str> for Str {
     fn eq(&self, other: &str) -> bool {
         *self.0 == *other
-    }
-}
-
-impl PartialEq<&str> for Str {
-    fn eq(&self, other: &&str) -> bool {
-        *self.0 == **other
     }
 }
 
@@ -147,51 +128,9 @@ impl Value {
         }
     }
 
-    pub fn as_object_mut(&mut self) -> Option<&mut Map> {
-        match self {
-            Value::Object(m) => Some(m),
-            _ => None,
-        }
-    }
-
     pub fn as_array(&self) -> Option<&Vec<Value>> {
         match self {
             Value::Array(a) => Some(a),
-            _ => None,
-        }
-    }
-
-    pub fn as_array_mut(&mut self) -> Option<&mut Vec<Value>> {
-        match self {
-            Value::Array(a) => Some(a),
-            _ => None,
-        }
-    }
-
-    pub fn as_bool(&self) -> Option<bool> {
-        match self {
-            Value::Bool(b) => Some(*b),
-            _ => None,
-        }
-    }
-
-    pub fn as_i64(&self) -> Option<i64> {
-        match self {
-            Value::Number(n) => n.as_i64(),
-            _ => None,
-        }
-    }
-
-    pub fn as_u64(&self) -> Option<u64> {
-        match self {
-            Value::Number(n) => n.as_u64(),
-            _ => None,
-        }
-    }
-
-    pub fn as_f64(&self) -> Option<f64> {
-        match self {
-            Value::Number(n) => n.as_f64(),
             _ => None,
         }
     }
@@ -204,26 +143,9 @@ impl Value {
         matches!(self, Value::String(_))
     }
 
-    pub fn is_object(&self) -> bool {
-        matches!(self, Value::Object(_))
-    }
-
-    pub fn is_array(&self) -> bool {
-        matches!(self, Value::Array(_))
-    }
-
     /// An object's value at `key`.
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.as_object().and_then(|m| m.get(key))
-    }
-
-    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
-        self.as_object_mut().and_then(|m| m.get_mut(key))
-    }
-
-    /// The compact JSON text, as `serde_json::to_string` writes it.
-    pub fn to_json_string(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
     }
 }
 
@@ -249,33 +171,6 @@ impl std::ops::IndexMut<&str> for Value {
             Value::Object(m) => m.get_or_insert_with(key.to_string(), || Value::Null),
             _ => unreachable!("indexing a JSON value that is not an object by a key"),
         }
-    }
-}
-
-/// `v[i]`: the element, or null when `v` is not an array or is shorter.
-impl std::ops::Index<usize> for Value {
-    type Output = Value;
-
-    fn index(&self, i: usize) -> &Value {
-        self.as_array().and_then(|a| a.get(i)).unwrap_or(&NULL)
-    }
-}
-
-impl fmt::Display for Value {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_json_string())
-    }
-}
-
-impl PartialEq<str> for Value {
-    fn eq(&self, other: &str) -> bool {
-        self.as_str() == Some(other)
-    }
-}
-
-impl PartialEq<&str> for Value {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == Some(*other)
     }
 }
 
@@ -311,11 +206,18 @@ impl From<bool> for Value {
     }
 }
 
+/// Integers, and references to them (`json!` takes `&n` as readily as `n`).
 macro_rules! from_integer {
     ($($t:ty)*) => {$(
         impl From<$t> for Value {
             fn from(n: $t) -> Value {
                 Value::Number(Number::from(n))
+            }
+        }
+
+        impl From<&$t> for Value {
+            fn from(n: &$t) -> Value {
+                Value::Number(Number::from(*n))
             }
         }
     )*};
@@ -328,18 +230,6 @@ impl From<&bool> for Value {
         Value::Bool(*b)
     }
 }
-
-macro_rules! from_integer_ref {
-    ($($t:ty)*) => {$(
-        impl From<&$t> for Value {
-            fn from(n: &$t) -> Value {
-                Value::Number(Number::from(*n))
-            }
-        }
-    )*};
-}
-
-from_integer_ref!(i32 i64 u32 u64 usize);
 
 impl From<Number> for Value {
     fn from(n: Number) -> Value {
@@ -368,30 +258,6 @@ impl<T: Clone + Into<Value>> From<&[T]> for Value {
 impl<T: Clone + Into<Value>> From<&Vec<T>> for Value {
     fn from(items: &Vec<T>) -> Value {
         Value::Array(items.iter().cloned().map(Into::into).collect())
-    }
-}
-
-impl<T: Clone + Into<Value>, const N: usize> From<&[T; N]> for Value {
-    fn from(items: &[T; N]) -> Value {
-        Value::Array(items.iter().cloned().map(Into::into).collect())
-    }
-}
-
-impl<T: Into<Value>> From<Option<T>> for Value {
-    fn from(v: Option<T>) -> Value {
-        v.map_or(Value::Null, Into::into)
-    }
-}
-
-impl From<()> for Value {
-    fn from((): ()) -> Value {
-        Value::Null
-    }
-}
-
-impl<T: Into<Value>> FromIterator<T> for Value {
-    fn from_iter<I: IntoIterator<Item = T>>(items: I) -> Value {
-        Value::Array(items.into_iter().map(Into::into).collect())
     }
 }
 
@@ -471,7 +337,7 @@ mod tests {
             "l": [[], [null, "m"]],
         });
         let compact = r#"{"a":[1,2,{"b":"x\n\"y\""}],"e":{"f":[]},"g":{},"h":null,"i":true,"j":-3,"k":"7","l":[[],[null,"m"]]}"#;
-        assert_eq!(ours.to_json_string(), compact);
+        assert_eq!(serde_json::to_string(&ours).expect("serialises"), compact);
         let theirs: serde_json::Value = serde_json::from_str(compact).expect("valid JSON");
         assert_eq!(crate::emit::to_json(&ours), crate::emit::to_json(&theirs));
     }
@@ -489,6 +355,9 @@ mod tests {
         v["x"] = json!(1);
         v["y"]["z"] = json!("w");
         v["x"] = json!(2);
-        assert_eq!(v.to_json_string(), r#"{"x":2,"y":{"z":"w"}}"#);
+        assert_eq!(
+            serde_json::to_string(&v).expect("serialises"),
+            r#"{"x":2,"y":{"z":"w"}}"#
+        );
     }
 }

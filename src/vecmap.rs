@@ -68,19 +68,13 @@ impl<K, V> VecMap<K, V> {
         self.entries.iter().map(|(k, _)| k)
     }
 
-    pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> + ExactSizeIterator {
-        self.entries.iter().map(|(_, v)| v)
-    }
-
     /// The first entry.
     pub fn first(&self) -> Option<(&K, &V)> {
         self.entries.first().map(|(k, v)| (k, v))
     }
 
-    /// Removes every entry, keeping the room they took.
-    pub fn clear(&mut self) {
-        self.entries.clear();
-        self.index = None;
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> + ExactSizeIterator {
+        self.entries.iter().map(|(_, v)| v)
     }
 }
 
@@ -136,14 +130,6 @@ impl<K: Hash + Eq + Clone, V> VecMap<K, V> {
     }
 
     #[inline]
-    pub fn get_mut<Q: ?Sized + Hash + Eq>(&mut self, key: &Q) -> Option<&mut V>
-    where
-        K: Borrow<Q>,
-    {
-        self.position(key).map(|i| &mut self.entries[i].1)
-    }
-
-    #[inline]
     pub fn contains_key<Q: ?Sized + Hash + Eq>(&self, key: &Q) -> bool
     where
         K: Borrow<Q>,
@@ -167,14 +153,6 @@ impl<K: Hash + Eq + Clone, V> VecMap<K, V> {
             }
         }
         Some(value)
-    }
-
-    /// As [`VecMap::shift_remove`].
-    pub fn remove<Q: ?Sized + Hash + Eq>(&mut self, key: &Q) -> Option<V>
-    where
-        K: Borrow<Q>,
-    {
-        self.shift_remove(key)
     }
 
     /// Sets `key` to `value`: in place if the key is there (returning the old value),

@@ -78,8 +78,7 @@ pub fn text_may_read(s: &str) -> bool {
 }
 
 /// The argument of `m` when `m` is the intrinsic `{"Fn::GetStackOutput": ...}`: an
-/// object of that one key, looked at in place (`get` would hash the key of every
-/// object it is asked about).
+/// object of that one key.
 pub fn stack_output_read(m: &crate::json::Map) -> Option<&Json> {
     match m.iter().next() {
         Some((k, v)) if m.len() == 1 && k == "Fn::GetStackOutput" => Some(v),

@@ -25,7 +25,7 @@ pub(super) struct PropError {
     path: String,
     message: String,
     help: Option<String>,
-    origin: Option<(Span, crate::expand::value::What)>,
+    origin: Option<(Span, What)>,
 }
 
 pub fn build_resource(

@@ -126,7 +126,7 @@ impl std::ops::Deref for ResourceRef {
 /// A record's fields by name, in order: a few each, so a [`VecMap`](crate::vecmap::VecMap).
 pub type Fields = crate::vecmap::VecMap<String, Value>;
 
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     Str(String),
     Int(i64),
@@ -150,31 +150,6 @@ pub enum Value {
     Builtin(super::builtins::Builtin),
     /// The result of a failed expression: accepted silently so one mistake reports once.
     Error,
-}
-
-/// Written out rather than derived only to keep the variants' order of the enum's
-/// most frequent copies first (values are copied at every read of a binding).
-impl Clone for Value {
-    fn clone(&self) -> Value {
-        match self {
-            Value::Record(m) => Value::Record(m.clone()),
-            Value::Str(s) => Value::Str(s.clone()),
-            Value::Int(n) => Value::Int(*n),
-            Value::Bool(x) => Value::Bool(*x),
-            Value::Duration(s) => Value::Duration(*s),
-            Value::None => Value::None,
-            Value::List(xs) => Value::List(xs.clone()),
-            Value::Deploy(d) => Value::Deploy(d.clone()),
-            Value::Secret(d) => Value::Secret(d.clone()),
-            Value::Resource(r) => Value::Resource(r.clone()),
-            Value::PartialAttr(r, a) => Value::PartialAttr(r.clone(), a.clone()),
-            Value::ResourceMap(m) => Value::ResourceMap(m.clone()),
-            Value::Stack(t) => Value::Stack(t.clone()),
-            Value::Component(i) => Value::Component(*i),
-            Value::Builtin(b) => Value::Builtin(*b),
-            Value::Error => Value::Error,
-        }
-    }
 }
 
 impl Value {

@@ -141,7 +141,7 @@ impl<'a> Body<'a> {
             in_stack,
             prefix,
             // The first scope, with room for the names bound in it (a component's
-            // parameters).
+            // parameters and its body's own names).
             scopes: Scopes::with_capacity(names),
             outputs: Map::default(),
             instances: Vec::new(),
@@ -162,6 +162,16 @@ impl<'a> Body<'a> {
     }
 }
 
+/// How many names a block binds itself (its `let`s and resources): room a body's
+/// bindings start with, rather than growing from empty through four sizes.
+pub(super) fn names_bound(block: &ast::Block) -> usize {
+    block
+        .statements
+        .iter()
+        .filter(|s| matches!(s, ast::Statement::Let { .. } | ast::Statement::Resource(_)))
+        .count()
+}
+
 /// The names bound in a body's nested scopes (its own, then each block, loop
 /// iteration and comprehension item inside it): one vector of bindings, innermost
 /// last, and where each scope starts in it. A scope binds a handful of names, so a
@@ -175,16 +185,6 @@ pub(super) struct Scopes<'a> {
     /// Once there are many bindings: each name's positions in `bindings`, innermost
     /// last.
     index: Option<rustc_hash::FxHashMap<&'a str, Vec<usize>>>,
-}
-
-/// How many names a block binds itself (its `let`s and resources): room a body's
-/// bindings start with, rather than growing from empty through four sizes.
-pub(super) fn names_bound(block: &ast::Block) -> usize {
-    block
-        .statements
-        .iter()
-        .filter(|s| matches!(s, ast::Statement::Let { .. } | ast::Statement::Resource(_)))
-        .count()
 }
 
 /// How many bindings are searched one by one before they are indexed.
