@@ -52,8 +52,10 @@ pub fn to_json<T: Serialize>(value: &T) -> String {
     if out.len() < out.capacity() / 4 {
         out.shrink_to_fit();
     }
-    // serde_json writes only valid UTF-8.
-    String::from_utf8(out).unwrap_or_else(|_| "null\n".to_string())
+    // SAFETY: serde_json writes only valid UTF-8 (the text of `str`s, escapes and
+    // ASCII punctuation; `serde_json::to_string` relies on the same), and `Pretty`
+    // adds only ASCII. Checking it again was 0.6 % of a fleet build's instructions.
+    unsafe { String::from_utf8_unchecked(out) }
 }
 
 /// serde_json's `PrettyFormatter` with a 2-space indent, byte for byte, but writing
