@@ -2,10 +2,14 @@
 //! costs nothing. Each is a sorted file of `key<TAB>rest` lines; for each this writes
 //! `$OUT_DIR/<name>.rs`, an array of `(key, start, end)` with the byte range of each
 //! line's `rest` in the file:
-//! - `schema/cfn.schemas` (after its header line): each type's JSON. Scanning 2.3 MB
-//!   for line starts was about 5 % of a small build. Also `schema_slots.rs`, a hash
-//!   table of its type names (`lines::slots`): a binary search over the names
-//!   touched a dozen of them, scattered in memory, for every lookup.
+//! - `schema/cfn.schemas` (after its header line): each type's JSON, encoded into its
+//!   binary record (`src/schema/compact.rs`), all of them in `schema.bin`; the index's
+//!   ranges are the records'. Decoding a type's JSON scanned all of its property
+//!   shapes: 1.3 M instructions of the fleet's build. Its header line goes to
+//!   `schema_header.json`. Scanning 2.3 MB for line starts was about 5 % of a small
+//!   build. Also `schema_slots.rs`, a hash table of its type names (`lines::slots`):
+//!   a binary search over the names touched a dozen of them, scattered in memory,
+//!   for every lookup.
 //! - `schema/handler-permissions.tsv`: each type's handler permissions. Splitting and
 //!   sorting its 500 KB was 2.5 % of the fleet's build.
 //! - `schema/iam-resources.tsv`: the resource types of each IAM action.
@@ -16,9 +20,14 @@ use std::path::PathBuf;
 #[path = "src/schema/lines.rs"]
 mod lines;
 
+#[path = "src/schema/compact.rs"]
+#[allow(dead_code)] // the shape codes are for the reader
+mod compact;
+
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=src/schema/lines.rs");
+    println!("cargo:rerun-if-changed=src/schema/compact.rs");
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));
     for (path, header, index) in [
         ("schema/cfn.schemas", 1, "schema_index.rs"),
@@ -32,7 +41,12 @@ fn main() {
         println!("cargo:rerun-if-changed={path}");
         let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
         let dest = out_dir.join(index);
-        std::fs::write(&dest, index_of(path, &text, header))
+        let index_text = if index == "schema_index.rs" {
+            schema_records(&text, &out_dir)
+        } else {
+            index_of(path, &text, header)
+        };
+        std::fs::write(&dest, index_text)
             .unwrap_or_else(|e| panic!("writing {}: {e}", dest.display()));
         if index == "schema_index.rs" {
             let dest = out_dir.join("schema_slots.rs");
@@ -59,20 +73,61 @@ fn slots_of(text: &str, header: usize) -> String {
     out
 }
 
+/// Encodes every type of the schema file `text` (strictly: a line or property shape
+/// that does not encode is an error of the generator), writes the records to
+/// `schema.bin` and the header line to `schema_header.json` in `out_dir`, and returns
+/// the `&[(key, start, end)]` expression of the records' ranges.
+fn schema_records(text: &str, out_dir: &std::path::Path) -> String {
+    let path = "schema/cfn.schemas";
+    let header = text.split('\n').next().unwrap_or_default();
+    let regions = serde_json::from_str::<serde_json::Value>(header)
+        .ok()
+        .and_then(|h| h.get("regions")?.as_array().map(Vec::len))
+        .unwrap_or_else(|| panic!("{path}:1: not a header with regions"));
+    let mut data = Vec::new();
+    let mut records = Vec::new();
+    for (number, line) in lines::keyed_lines(text, 1) {
+        let line = line.unwrap_or_else(|| panic!("{path}:{number}: not `key<TAB>value`"));
+        let start = data.len();
+        compact::encode_type(&text[line.start..line.end], regions, true, &mut data)
+            .unwrap_or_else(|e| panic!("{path}:{number}: {}: {e}", line.name));
+        records.push((number, line.name, start, data.len()));
+    }
+    let write = |name: &str, bytes: &[u8]| {
+        let dest = out_dir.join(name);
+        std::fs::write(&dest, bytes).unwrap_or_else(|e| panic!("writing {}: {e}", dest.display()));
+    };
+    write("schema.bin", &data);
+    write("schema_header.json", header.as_bytes());
+    index_expr(path, records)
+}
+
 /// The `&[(key, start, end)]` expression for `text`, whose keys must be sorted.
 fn index_of(path: &str, text: &str, header: usize) -> String {
+    index_expr(
+        path,
+        lines::keyed_lines(text, header).map(|(number, line)| {
+            let line = line.unwrap_or_else(|| panic!("{path}:{number}: not `key<TAB>value`"));
+            (number, line.name, line.start, line.end)
+        }),
+    )
+}
+
+/// The `&[(key, start, end)]` expression of `(line number, key, start, end)` entries,
+/// whose keys must be sorted.
+fn index_expr<'t>(
+    path: &str,
+    entries: impl IntoIterator<Item = (usize, &'t str, usize, usize)>,
+) -> String {
     let mut out = String::from("&[\n");
     let mut previous: Option<&str> = None;
-    for (number, line) in lines::keyed_lines(text, header) {
-        let Some(line) = line else {
-            panic!("{path}:{number}: not `key<TAB>value`");
-        };
+    for (number, name, start, end) in entries {
         assert!(
-            previous.is_none_or(|p| p < line.name),
+            previous.is_none_or(|p| p < name),
             "{path}:{number}: keys must be sorted and unique (re-run scripts/gen-schemas.py)"
         );
-        previous = Some(line.name);
-        writeln!(out, "    ({:?}, {}, {}),", line.name, line.start, line.end).unwrap();
+        previous = Some(name);
+        writeln!(out, "    ({name:?}, {start}, {end}),").unwrap();
     }
     out.push_str("]\n");
     out

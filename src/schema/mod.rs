@@ -4,15 +4,18 @@
 //!
 //! File format: line 1 is a JSON header `{"cfn_lint": VERSION, "regions": [...]}`;
 //! every further line is `Type::Name<TAB>{compact json}`, sorted by type name.
-//! Opening the database reads the header; the embedded file's lines are indexed at
-//! build time (`build.rs`, see `index`). A type's JSON is parsed the first time it is
+//! `build.rs` encodes each type's JSON into a binary record (`compact`) and indexes
+//! the records; the binary embeds those and the header line, not the JSON. Opening
+//! the database reads the header. A type's record is decoded the first time it is
 //! asked for, and cached; its properties' shapes each the first time they are asked
-//! for (`Properties`), and names are borrowed from the embedded text. A malformed line
+//! for (`Properties`), and names are borrowed from the embedded data. A malformed line
 //! reads as an absent type, a malformed property shape as any JSON; never a panic.
 
+mod compact;
 mod index;
 pub(crate) mod lines;
 mod permissions;
+mod reader;
 mod resource;
 mod shape;
 
@@ -23,7 +26,14 @@ pub use permissions::{handler_permissions, iam_resource_types};
 pub use resource::{ResourceSchema, Tagging};
 pub use shape::{Properties, Shape};
 
-/// The generated schema data.
+/// The records of the generated schema file's types (`compact`), made by `build.rs`.
+const EMBEDDED_DATA: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/schema.bin"));
+
+/// The generated schema file's header line.
+const EMBEDDED_HEADER: &str = include_str!(concat!(env!("OUT_DIR"), "/schema_header.json"));
+
+/// The generated schema file itself, which tests compare with the embedded data.
+#[cfg(test)]
 const EMBEDDED: &str = include_str!("../../schema/cfn.schemas");
 
 /// The resource types of one `cfn.schemas` text, each parsed on first use.
@@ -34,35 +44,42 @@ pub struct SchemaDb {
 }
 
 impl SchemaDb {
-    /// The database embedded in the binary; built once (header and chunk index only).
+    /// The database embedded in the binary; built once (the header only: the index
+    /// is made at build time).
     pub fn embedded() -> &'static SchemaDb {
         static DB: OnceLock<SchemaDb> = OnceLock::new();
-        DB.get_or_init(|| {
-            let (cfn_lint, regions) = parse_header(header_line(EMBEDDED));
-            SchemaDb {
-                cfn_lint,
-                regions,
-                index: Index::embedded(EMBEDDED),
-            }
-        })
+        DB.get_or_init(SchemaDb::open_embedded)
     }
 
-    /// Opens `text` in the `cfn.schemas` format. Lines that are not
-    /// `Name<TAB>json` are skipped; a duplicated type keeps one of its lines.
-    pub fn from_static(text: &'static str) -> SchemaDb {
-        let (cfn_lint, regions) = parse_header(header_line(text));
+    /// The embedded database opened anew, with a cache of its own (for benchmarks:
+    /// the compiler uses [`SchemaDb::embedded`]).
+    pub fn open_embedded() -> SchemaDb {
+        let (cfn_lint, regions) = parse_header(EMBEDDED_HEADER);
         SchemaDb {
             cfn_lint,
             regions,
-            index: Index::scan(text),
+            index: Index::embedded(EMBEDDED_DATA),
         }
     }
 
-    /// The schema of `type_name` (exact, case-sensitive), parsed on first use.
+    /// Opens `text` in the `cfn.schemas` format, encoding every type as the build does
+    /// for the embedded file. Lines that are not `Name<TAB>json` are skipped; a
+    /// duplicated type keeps one of its lines.
+    pub fn from_static(text: &'static str) -> SchemaDb {
+        let (cfn_lint, regions) = parse_header(header_line(text));
+        let index = Index::scan(text, regions.len());
+        SchemaDb {
+            cfn_lint,
+            regions,
+            index,
+        }
+    }
+
+    /// The schema of `type_name` (exact, case-sensitive), decoded on first use.
     pub fn resource(&self, type_name: &str) -> Option<&ResourceSchema> {
         let regions = self.regions.len();
-        self.index.get(type_name, |name, json| {
-            ResourceSchema::from_line(name, json, regions)
+        self.index.get(type_name, |name, record| {
+            ResourceSchema::from_record(name, record, regions)
         })
     }
 
@@ -282,21 +299,83 @@ mod tests {
         }
     }
 
-    /// The build-time index of the embedded file is the one a scan would make.
+    /// The build-time records and index of the embedded file are the ones a scan
+    /// would make, and its header is the file's.
     #[test]
     fn build_time_index_matches_a_scan() {
+        assert_eq!(EMBEDDED_HEADER, header_line(EMBEDDED));
         let built = &SchemaDb::embedded().index;
-        let scanned = index::Index::scan(EMBEDDED);
+        let scanned = index::Index::scan(EMBEDDED, SchemaDb::embedded().regions().len());
         assert!(built.names().eq(scanned.names()));
         for name in built.names() {
-            assert_eq!(built.json(name), scanned.json(name), "{name}");
-            assert!(built
-                .json(name)
-                .is_some_and(|j| j.starts_with('{') && j.ends_with('}')));
+            assert_eq!(built.record(name), scanned.record(name), "{name}");
+            assert!(built.record(name).is_some_and(|r| !r.is_empty()), "{name}");
         }
     }
 
-    /// Prints index and parse timings; run with
+    /// A type's record and every property shape in it decode to what its JSON says.
+    #[test]
+    fn records_decode_to_what_the_json_says() {
+        let bucket = SchemaDb::embedded()
+            .resource("AWS::S3::Bucket")
+            .expect("Bucket");
+        let json: serde_json::Value = serde_json::from_str(
+            EMBEDDED
+                .lines()
+                .find_map(|l| l.strip_prefix("AWS::S3::Bucket\t"))
+                .unwrap(),
+        )
+        .unwrap();
+        let names: Vec<&str> = json["p"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| &**k)
+            .collect();
+        assert_eq!(bucket.properties.keys().collect::<Vec<_>>(), names);
+        assert_eq!(bucket.properties["BucketName"], Shape::String);
+        let mut attributes: Vec<&str> = json["a"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap())
+            .collect();
+        attributes.sort_unstable();
+        assert_eq!(bucket.attributes, attributes);
+        assert_eq!(bucket.tagging, Tagging::List { property: "Tags" });
+        let Shape::Object { properties, .. } = &bucket.properties["VersioningConfiguration"] else {
+            panic!("VersioningConfiguration is an object");
+        };
+        assert_eq!(
+            properties["Status"],
+            Shape::Enum(vec!["Enabled".into(), "Suspended".into()])
+        );
+    }
+
+    /// Truncated or corrupted records read as absent types, never a panic.
+    #[test]
+    fn malformed_records_are_absent() {
+        let record = SchemaDb::embedded()
+            .index
+            .record("AWS::EC2::VPC")
+            .expect("VPC");
+        for cut in 0..record.len() {
+            let short: &'static [u8] = &record[..cut];
+            assert!(
+                ResourceSchema::from_record("T", short, 30).is_none(),
+                "{cut}"
+            );
+        }
+        let mut flipped = record.to_vec();
+        for at in (0..flipped.len()).step_by(3) {
+            flipped[at] ^= 0xa5;
+        }
+        if let Some(r) = ResourceSchema::from_record("T", Vec::leak(flipped), 30) {
+            let _ = r.properties.decode_all();
+        }
+    }
+
+    /// Prints open and decode timings of the embedded data; run with
     /// `cargo test --release schema::tests::timings -- --nocapture`.
     /// The first round includes first-touch page faults on the embedded data.
     #[test]
@@ -321,7 +400,7 @@ mod tests {
         ];
         for round in ["cold", "warm"] {
             let start = Instant::now();
-            let db = SchemaDb::from_static(EMBEDDED);
+            let db = SchemaDb::open_embedded();
             let open = start.elapsed();
             let start = Instant::now();
             for name in common {
@@ -332,9 +411,9 @@ mod tests {
             let types = db.type_names().count();
             let all = start.elapsed();
             println!(
-                "schema db ({round}): {} bytes; open {} us; first parse of {} common types {} us; \
-                 then indexing all {types} names {} us",
-                EMBEDDED.len(),
+                "schema db ({round}): {} bytes; open {} us; first decode of {} common types {} us; \
+                 then listing all {types} names {} us",
+                EMBEDDED_DATA.len(),
                 open.as_micros(),
                 common.len(),
                 parse.as_micros(),

@@ -1,10 +1,8 @@
 //! One resource type's facts (`ResourceSchema`, `Tagging`) and their decoding from
-//! a type's line in `schema/cfn.schemas`.
+//! the type's record (`compact`, the binary form of its line in `schema/cfn.schemas`).
 
-use std::fmt;
-
-use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
-
+use super::compact::{ALL_REGIONS, TAG_LIST, TAG_MAP, TAG_NONE};
+use super::reader::Reader;
 use super::shape::Properties;
 use super::SchemaDb;
 
@@ -86,90 +84,47 @@ impl ResourceSchema {
         })
     }
 
-    /// Decodes the JSON part of a type's line; `None` when anything but the property
-    /// shapes (decoded when first asked for) is malformed.
-    pub(crate) fn from_line(
+    /// Decodes a type's record; `None` when anything but the property shapes
+    /// (decoded when first asked for) is malformed, or the record is empty (a line
+    /// that did not encode).
+    pub(crate) fn from_record(
         type_name: &'static str,
-        json: &'static str,
+        data: &'static [u8],
         region_count: usize,
     ) -> Option<Self> {
-        let raw: RawResource = serde_json::from_str(json).ok()?;
-        let property = raw.tag_property.unwrap_or("Tags");
-        let tagging = match raw.tagging {
-            None => Tagging::None,
-            Some("l") => Tagging::List { property },
-            Some("m") => Tagging::Map { property },
-            Some(_) => return None,
+        let mut r = Reader::new(data);
+        let tagging = r.word()?;
+        let property = r.str()?;
+        let tagging = match tagging {
+            TAG_NONE => Tagging::None,
+            TAG_LIST => Tagging::List { property },
+            TAG_MAP => Tagging::Map { property },
+            _ => return None,
         };
-        let regions = match raw.regions {
-            None => None,
-            Some(indices) => {
-                let mut out = Vec::with_capacity(indices.len());
-                for i in indices {
-                    let i = u16::try_from(i)
+        let regions = match r.word()? {
+            ALL_REGIONS => None,
+            n => {
+                let n = usize::try_from(n).ok().filter(|&n| n <= region_count)?;
+                let mut indices = Vec::with_capacity(n);
+                for _ in 0..n {
+                    let i = u16::try_from(r.word()?)
                         .ok()
                         .filter(|&i| usize::from(i) < region_count)?;
-                    out.push(i);
+                    indices.push(i);
                 }
-                out.sort_unstable();
-                out.dedup();
-                Some(out)
+                Some(indices)
             }
         };
-        let mut attributes = raw.attributes;
-        attributes.sort();
-        Some(ResourceSchema {
+        let required = r.strs()?;
+        let attributes = r.strs()?;
+        let properties = Properties::decode(&mut r)?;
+        r.is_done().then_some(ResourceSchema {
             type_name,
-            properties: raw.properties?,
-            required: raw.required,
+            properties,
+            required,
             attributes,
             tagging,
             regions,
         })
-    }
-}
-
-/// A type's line as written, before validation.
-#[derive(Default)]
-struct RawResource {
-    properties: Option<Properties>,
-    required: Vec<&'static str>,
-    attributes: Vec<&'static str>,
-    tagging: Option<&'static str>,
-    tag_property: Option<&'static str>,
-    regions: Option<Vec<u64>>,
-}
-
-struct RawResourceVisitor;
-
-impl Visitor<'static> for RawResourceVisitor {
-    type Value = RawResource;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a resource type entry")
-    }
-
-    fn visit_map<A: MapAccess<'static>>(self, mut map: A) -> Result<RawResource, A::Error> {
-        let mut raw = RawResource::default();
-        while let Some(key) = map.next_key::<&'static str>()? {
-            match key {
-                "p" => raw.properties = Some(map.next_value()?),
-                "r" => raw.required = map.next_value()?,
-                "a" => raw.attributes = map.next_value()?,
-                "t" => raw.tagging = Some(map.next_value()?),
-                "tp" => raw.tag_property = Some(map.next_value()?),
-                "g" => raw.regions = Some(map.next_value()?),
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(raw)
-    }
-}
-
-impl Deserialize<'static> for RawResource {
-    fn deserialize<D: Deserializer<'static>>(d: D) -> Result<RawResource, D::Error> {
-        d.deserialize_map(RawResourceVisitor)
     }
 }

@@ -1,12 +1,15 @@
 //! Value shapes of resource properties: the `Shape` type, its decoding from the
-//! compact JSON codes of `schema/cfn.schemas`, and `describe` for diagnostics.
+//! binary records of the schema data (`compact`, read with `reader`), and `describe`
+//! for diagnostics.
 
 use crate::Map;
-use std::fmt;
 use std::sync::OnceLock;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, Unexpected, Visitor};
-use serde_json::value::RawValue;
+use super::compact::{
+    SHAPE_BOOLEAN, SHAPE_ENUM, SHAPE_INTEGER, SHAPE_INT_ENUM, SHAPE_JSON, SHAPE_LIST, SHAPE_MAP,
+    SHAPE_NUMBER, SHAPE_OBJECT, SHAPE_STRING, SHAPE_UNION,
+};
+use super::reader::Reader;
 
 /// The shape a property value must have, reduced from the CloudFormation resource
 /// schema (patterns, lengths and ranges are dropped).
@@ -78,136 +81,84 @@ impl Shape {
     }
 }
 
-/// A map key of the compact format, decoded without allocating.
-enum Code {
-    List,
-    Map,
-    Object,
-    Required,
-    Enum,
-    IntEnum,
-    Union,
-    Other,
-}
-
-struct CodeVisitor;
-
-impl<'de> Visitor<'de> for CodeVisitor {
-    type Value = Code;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a shape code")
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Code, E> {
-        Ok(match v {
-            "l" => Code::List,
-            "m" => Code::Map,
-            "o" => Code::Object,
-            "r" => Code::Required,
-            "e" => Code::Enum,
-            "ie" => Code::IntEnum,
-            "u" => Code::Union,
-            _ => Code::Other,
+impl Shape {
+    /// Decodes one shape; an object's properties are decoded later, when asked for.
+    /// `None` when the data is malformed at this level.
+    pub(super) fn decode(r: &mut Reader) -> Option<Shape> {
+        Some(match r.word()? {
+            SHAPE_STRING => Shape::String,
+            SHAPE_INTEGER => Shape::Integer,
+            SHAPE_NUMBER => Shape::Number,
+            SHAPE_BOOLEAN => Shape::Boolean,
+            SHAPE_JSON => Shape::Json,
+            SHAPE_LIST => Shape::List(Box::new(Shape::decode(r)?)),
+            SHAPE_MAP => Shape::Map(Box::new(Shape::decode(r)?)),
+            SHAPE_OBJECT => Shape::Object {
+                properties: Properties::decode(r)?,
+                required: r.strs()?,
+            },
+            SHAPE_ENUM => Shape::Enum(r.strs()?.into_iter().map(str::to_owned).collect()),
+            SHAPE_INT_ENUM => {
+                let n = r.count(8)?;
+                Shape::IntEnum((0..n).map(|_| r.int()).collect::<Option<_>>()?)
+            }
+            SHAPE_UNION => {
+                let n = r.count(4)?;
+                Shape::Union((0..n).map(|_| Shape::decode(r)).collect::<Option<_>>()?)
+            }
+            _ => return None,
         })
     }
-}
 
-impl<'de> Deserialize<'de> for Code {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Code, D::Error> {
-        d.deserialize_str(CodeVisitor)
-    }
-}
-
-struct ShapeVisitor;
-
-impl Visitor<'static> for ShapeVisitor {
-    type Value = Shape;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a compact shape")
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Shape, E> {
-        match v {
-            "s" => Ok(Shape::String),
-            "i" => Ok(Shape::Integer),
-            "n" => Ok(Shape::Number),
-            "b" => Ok(Shape::Boolean),
-            "j" => Ok(Shape::Json),
-            other => Err(E::invalid_value(Unexpected::Str(other), &self)),
-        }
-    }
-
-    fn visit_map<A: MapAccess<'static>>(self, mut map: A) -> Result<Shape, A::Error> {
-        let mut shape = None;
-        let mut required = None;
-        while let Some(code) = map.next_key::<Code>()? {
-            if shape.is_some() && !matches!(code, Code::Required) {
-                return Err(de::Error::custom("two shape codes in one shape"));
-            }
-            match code {
-                Code::List => shape = Some(Shape::List(Box::new(map.next_value()?))),
-                Code::Map => shape = Some(Shape::Map(Box::new(map.next_value()?))),
-                Code::Enum => shape = Some(Shape::Enum(map.next_value()?)),
-                Code::IntEnum => shape = Some(Shape::IntEnum(map.next_value()?)),
-                Code::Union => shape = Some(Shape::Union(map.next_value()?)),
-                Code::Object => {
-                    shape = Some(Shape::Object {
-                        properties: map.next_value()?,
-                        required: Vec::new(),
-                    });
-                }
-                Code::Required => required = Some(map.next_value::<Vec<&'static str>>()?),
-                Code::Other => return Err(de::Error::custom("unknown shape code")),
-            }
-        }
-        match (shape, required) {
-            (Some(Shape::Object { properties, .. }), required) => Ok(Shape::Object {
-                properties,
-                required: required.unwrap_or_default(),
-            }),
-            (Some(shape), None) => Ok(shape),
-            _ => Err(de::Error::custom("malformed shape")),
-        }
-    }
-}
-
-/// Decodes one compact shape (`"s"`, `{"l": ...}`, ...); unknown codes are errors at
-/// the level decoded (an object's properties are decoded later, when asked for).
-/// Shapes borrow their names from the text they are decoded from, which is the
-/// embedded schema file (or another `'static` text).
-impl Deserialize<'static> for Shape {
-    fn deserialize<D: Deserializer<'static>>(d: D) -> Result<Shape, D::Error> {
-        d.deserialize_any(ShapeVisitor)
+    /// Decodes `data`, which must hold exactly one shape.
+    fn decode_whole(data: &'static [u8]) -> Option<Shape> {
+        let mut r = Reader::new(data);
+        Shape::decode(&mut r).filter(|_| r.is_done())
     }
 }
 
 /// An object's properties by name, in the file's order. Each property's shape is
-/// decoded from its JSON text the first time it is asked for: a program sets a few of
-/// a type's properties, and decoding all of them (the launch template's nested
-/// options, the bucket's dozens of configurations) was most of the cost of loading a
-/// type. The names are borrowed from the schema text.
+/// decoded from its record the first time it is asked for: a program sets a few of a
+/// type's properties, and decoding all of them (the launch template's nested options,
+/// the bucket's dozens of configurations) was most of the cost of loading a type. The
+/// names are borrowed from the schema data.
 #[derive(Clone, Debug, Default)]
 pub struct Properties(Map<&'static str, Lazy>);
 
-/// A property's JSON text and, once asked for, its decoded shape.
+/// A property's record and, once asked for, its decoded shape.
 #[derive(Clone, Debug)]
 struct Lazy {
-    json: &'static str,
+    data: &'static [u8],
     shape: OnceLock<Shape>,
 }
 
 impl Lazy {
-    /// The decoded shape. Text that does not decode (never the case for the embedded
-    /// file: `every_embedded_line_parses` checks it) accepts any JSON value.
+    /// The decoded shape. A record that does not decode (never the case for the
+    /// embedded data: `every_embedded_line_parses` checks it) accepts any JSON value.
     fn shape(&self) -> &Shape {
         self.shape
-            .get_or_init(|| serde_json::from_str(self.json).unwrap_or(Shape::Json))
+            .get_or_init(|| Shape::decode_whole(self.data).unwrap_or(Shape::Json))
     }
 }
 
 impl Properties {
+    /// Decodes a count of properties, each a name and its shape's record (stepped
+    /// over: decoded when first asked for).
+    pub(super) fn decode(r: &mut Reader) -> Option<Properties> {
+        let n = r.count(8)?;
+        let mut out = Map::with_capacity_and_hasher(n, Default::default());
+        for _ in 0..n {
+            let name = r.str()?;
+            let len = r.count(1)?;
+            let lazy = Lazy {
+                data: r.bytes(len)?,
+                shape: OnceLock::new(),
+            };
+            out.insert(name, lazy);
+        }
+        Some(Properties(out))
+    }
+
     /// The shape of property `name`, decoded on first use.
     pub fn get(&self, name: &str) -> Option<&Shape> {
         self.0.get(name).map(Lazy::shape)
@@ -252,8 +203,8 @@ impl Properties {
             }
         }
         for (name, lazy) in &self.0 {
-            let shape: Shape =
-                serde_json::from_str(lazy.json).map_err(|e| format!("property {name}: {e}"))?;
+            let shape = Shape::decode_whole(lazy.data)
+                .ok_or_else(|| format!("property {name} does not decode"))?;
             nested(&shape).map_err(|e| format!("{name}.{e}"))?;
         }
         Ok(())
@@ -283,7 +234,7 @@ impl FromIterator<(&'static str, Shape)> for Properties {
                 .into_iter()
                 .map(|(name, shape)| {
                     let lazy = Lazy {
-                        json: "",
+                        data: &[],
                         shape: OnceLock::from(shape),
                     };
                     (name, lazy)
@@ -297,41 +248,6 @@ impl FromIterator<(&'static str, Shape)> for Properties {
 impl PartialEq for Properties {
     fn eq(&self, other: &Properties) -> bool {
         self.len() == other.len() && self.iter().zip(other.iter()).all(|(a, b)| a == b)
-    }
-}
-
-struct PropertiesVisitor;
-
-impl Visitor<'static> for PropertiesVisitor {
-    type Value = Properties;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a map of property shapes")
-    }
-
-    fn visit_map<A: MapAccess<'static>>(self, mut map: A) -> Result<Properties, A::Error> {
-        // Read first, then sized exactly: the map lives as long as the process, and
-        // JSON gives no count ahead (a guess of 8 entries left most objects, of one to
-        // three properties, in blocks of 896 bytes).
-        let mut entries = Vec::new();
-        while let Some((name, json)) = map.next_entry::<&'static str, &'static RawValue>()? {
-            entries.push((
-                name,
-                Lazy {
-                    json: json.get(),
-                    shape: OnceLock::new(),
-                },
-            ));
-        }
-        let mut out = Map::with_capacity_and_hasher(entries.len(), Default::default());
-        out.extend(entries);
-        Ok(Properties(out))
-    }
-}
-
-impl Deserialize<'static> for Properties {
-    fn deserialize<D: Deserializer<'static>>(d: D) -> Result<Properties, D::Error> {
-        d.deserialize_map(PropertiesVisitor)
     }
 }
 
@@ -382,8 +298,11 @@ fn join_or(parts: &[String]) -> String {
 mod tests {
     use super::*;
 
-    fn parse(s: &'static str) -> Option<Shape> {
-        serde_json::from_str(s).ok()
+    /// Encodes `s` as the build does (`compact`), then decodes it.
+    fn parse(s: &str) -> Option<Shape> {
+        let mut data = Vec::new();
+        super::super::compact::encode_shape(s, false, &mut data).ok()?;
+        Shape::decode_whole(Vec::leak(data))
     }
 
     #[test]
