@@ -555,10 +555,11 @@ fn check_replaceable(
     if !meta.is_dir() {
         return refuse("it exists and is not a directory");
     }
-    if std::fs::read_dir(out)?.next().is_none() {
-        return Ok(Previous::default());
-    }
+    // With a sleuthc manifest the directory is not empty: the walk below reads it once.
     let Some(ours) = written else {
+        if std::fs::read_dir(out)?.next().is_none() {
+            return Ok(Previous::default());
+        }
         return refuse(
             "it is a non-empty directory that sleuthc did not write (no sleuthc manifest.json)",
         );

@@ -75,22 +75,22 @@ pub fn build_resource(
         if value.has_error() {
             continue; // reported where it happened; its shape would only mislead
         }
-        if !schema.properties.contains_key(key) && key.starts_with(|c: char| c.is_ascii_lowercase())
-        {
-            let before = res.depends_on.len();
-            option(&mut res, entry, value, &mut diags);
-            for target in &res.depends_on[before..] {
-                res.refs.push(ResourceDependency {
-                    target: target.clone(),
-                    kind: RefKind::DependsOn,
-                    span: entry.value.span,
-                });
-            }
-            continue;
-        }
-        // The name as the schema spells it: borrowed from the embedded text, so the
+        // The name as the schema spells it: borrowed from the embedded data, so the
         // template's key is not a copy.
         let Some((key, shape)) = schema.properties.get_key_value(key) else {
+            // Not a property: a resource option (`depends_on`, ...) when lower-case;
+            // anything else was reported by the static check.
+            if key.starts_with(|c: char| c.is_ascii_lowercase()) {
+                let before = res.depends_on.len();
+                option(&mut res, entry, value, &mut diags);
+                for target in &res.depends_on[before..] {
+                    res.refs.push(ResourceDependency {
+                        target: target.clone(),
+                        kind: RefKind::DependsOn,
+                        span: entry.value.span,
+                    });
+                }
+            }
             continue;
         };
         if matches!(value, Value::None) {
@@ -531,7 +531,9 @@ pub(super) fn to_cfn(v: &Value, shape: &Shape, path: &Path<'_>) -> Result<Json, 
             let mut out = crate::json::Map::with_capacity(m.len());
             for (k, x) in m {
                 let sub = Path::Key(path, k);
-                let Some(s) = properties.get(k) else {
+                // The name as the schema spells it, borrowed: the template's key is
+                // not a copy.
+                let Some((name, s)) = properties.get_key_value(k) else {
                     let help = did_you_mean(k, properties.keys())
                         .map(|b| format!("did you mean `{b}`?"))
                         .or_else(|| {
@@ -556,7 +558,7 @@ pub(super) fn to_cfn(v: &Value, shape: &Shape, path: &Path<'_>) -> Result<Json, 
                 if matches!(x, Value::None | Value::Error) {
                     continue;
                 }
-                out.insert(k.clone(), to_cfn(x, s, &sub)?);
+                out.insert(name, to_cfn(x, s, &sub)?);
             }
             let missing: Vec<&str> = required
                 .iter()

@@ -349,10 +349,13 @@ impl<'a> Expander<'a> {
             .position(|a| *a == attr)
             .and_then(|i| u16::try_from(i).ok());
         if named.is_some() || schema.is_some_and(|s| s.has_attribute(attr)) {
+            // The schema's own spelling of a named attribute is borrowed, not copied.
+            let name = match named {
+                Some(i) => Json::from(attrs[usize::from(i)]),
+                None => Json::from(attr.to_string()),
+            };
             return Value::Deploy(Deploy {
-                json: Rc::new(
-                    object! { "Fn::GetAtt" => vec![r.logical_id.clone(), attr.to_string()] },
-                ),
+                json: Rc::new(object! { "Fn::GetAtt" => vec![Json::from(&r.logical_id), name] }),
                 shape: DeployShape::Scalar,
                 origin: span,
                 what: match named {
