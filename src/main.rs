@@ -158,6 +158,14 @@ const EXIT_IO: u8 = 2;
 #[global_allocator]
 static GLOBAL: sleuthc::alloc::MiMalloc = sleuthc::alloc::MiMalloc;
 
+/// mimalloc's first arena is made small before the Rust runtime's first allocation,
+/// which precedes `main` (see `sleuthc::alloc::small_first_arena`). Elsewhere than
+/// Linux, mimalloc's default arena.
+#[cfg(target_os = "linux")]
+#[used]
+#[link_section = ".init_array"]
+static SMALL_FIRST_ARENA: extern "C" fn() = sleuthc::alloc::small_first_arena;
+
 fn main() -> ExitCode {
     sleuthc::alloc::keep_freed_memory();
     let cli = match Cli::try_parse() {
