@@ -129,6 +129,18 @@ impl<K: Hash + Eq + Clone, V> VecMap<K, V> {
         self.position(key).map(|i| &self.entries[i].1)
     }
 
+    /// The key as stored, and its value.
+    #[inline]
+    pub fn get_key_value<Q: ?Sized + Hash + Eq>(&self, key: &Q) -> Option<(&K, &V)>
+    where
+        K: Borrow<Q>,
+    {
+        self.position(key).map(|i| {
+            let (k, v) = &self.entries[i];
+            (k, v)
+        })
+    }
+
     #[inline]
     pub fn contains_key<Q: ?Sized + Hash + Eq>(&self, key: &Q) -> bool
     where

@@ -2,7 +2,7 @@
 //! binary records of the schema data (`compact`, read with `reader`), and `describe`
 //! for diagnostics.
 
-use crate::Map;
+use crate::vecmap::VecMap;
 use std::sync::OnceLock;
 
 use super::compact::{
@@ -121,9 +121,10 @@ impl Shape {
 /// decoded from its record the first time it is asked for: a program sets a few of a
 /// type's properties, and decoding all of them (the launch template's nested options,
 /// the bucket's dozens of configurations) was most of the cost of loading a type. The
-/// names are borrowed from the schema data.
+/// names are borrowed from the schema data. Most objects have a handful of
+/// properties: a `VecMap`, searched by comparing names, not hashing them.
 #[derive(Clone, Debug, Default)]
-pub struct Properties(Map<&'static str, Lazy>);
+pub struct Properties(VecMap<&'static str, Lazy>);
 
 /// A property's record and, once asked for, its decoded shape.
 #[derive(Clone, Debug)]
@@ -146,7 +147,7 @@ impl Properties {
     /// over: decoded when first asked for).
     pub(super) fn decode(r: &mut Reader) -> Option<Properties> {
         let n = r.count(8)?;
-        let mut out = Map::with_capacity_and_hasher(n, Default::default());
+        let mut out = VecMap::with_capacity(n);
         for _ in 0..n {
             let name = r.str()?;
             let len = r.count(1)?;
