@@ -1,15 +1,15 @@
 //! Indexes the embedded data files at build time, so that opening them at run time
 //! costs nothing. Each is a sorted file of `key<TAB>rest` lines; for each this writes
-//! `$OUT_DIR/<name>.rs`, an array of `(key, start, end)` with the byte range of each
-//! line's `rest` in the file:
+//! `$OUT_DIR/<name>_index.rs`, an array of `(key, start, end)` with the byte range of
+//! each line's `rest` in the file, and `$OUT_DIR/<name>_slots.rs`, a hash table of its
+//! keys (`lines::slots`): a binary search over the keys touched a dozen of them,
+//! scattered in memory, for every lookup.
 //! - `schema/cfn.schemas` (after its header line): each type's JSON, encoded into its
 //!   binary record (`src/schema/compact.rs`), all of them in `schema.bin`; the index's
 //!   ranges are the records'. Decoding a type's JSON scanned all of its property
 //!   shapes: 1.3 M instructions of the fleet's build. Its header line goes to
 //!   `schema_header.json`. Scanning 2.3 MB for line starts was about 5 % of a small
-//!   build. Also `schema_slots.rs`, a hash table of its type names (`lines::slots`):
-//!   a binary search over the names touched a dozen of them, scattered in memory,
-//!   for every lookup.
+//!   build.
 //! - `schema/handler-permissions.tsv`: each type's handler permissions. Splitting and
 //!   sorting its 500 KB was 2.5 % of the fleet's build.
 //! - `schema/iam-resources.tsv`: the resource types of each IAM action.
@@ -18,6 +18,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 #[path = "src/schema/lines.rs"]
+#[allow(dead_code)] // `find` is for the run-time lookups
 mod lines;
 
 #[path = "src/schema/compact.rs"]
@@ -48,11 +49,9 @@ fn main() {
         };
         std::fs::write(&dest, index_text)
             .unwrap_or_else(|e| panic!("writing {}: {e}", dest.display()));
-        if index == "schema_index.rs" {
-            let dest = out_dir.join("schema_slots.rs");
-            std::fs::write(&dest, slots_of(&text, header))
-                .unwrap_or_else(|e| panic!("writing {}: {e}", dest.display()));
-        }
+        let dest = out_dir.join(index.replace("_index.rs", "_slots.rs"));
+        std::fs::write(&dest, slots_of(&text, header))
+            .unwrap_or_else(|e| panic!("writing {}: {e}", dest.display()));
     }
 }
 

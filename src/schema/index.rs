@@ -121,16 +121,7 @@ impl Index {
         if self.slots.is_empty() {
             return self.lines.binary_search_by(|l| l.name.cmp(name)).ok();
         }
-        // At most half full: an empty slot ends every probe.
-        let mask = self.slots.len() - 1;
-        let mut i = super::lines::name_hash(name) as usize & mask;
-        loop {
-            let at = usize::from(self.slots[i]).checked_sub(1)?;
-            if self.lines.get(at)?.name == name {
-                return Some(at);
-            }
-            i = (i + 1) & mask;
-        }
+        super::lines::find(self.slots, name, |at| self.lines.get(at).map(|l| l.name))
     }
 
     fn record_at(&self, i: usize) -> Option<&'static [u8]> {

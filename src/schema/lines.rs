@@ -59,6 +59,25 @@ pub const fn name_hash(name: &str) -> u64 {
     fnv1a(FNV_OFFSET, name.as_bytes())
 }
 
+/// Where `name` is in a table made by [`slots`]: the position its slot holds, when
+/// `name_at` (the index's key at a position) says it is the key there.
+pub fn find<'k>(
+    slots: &[u16],
+    name: &str,
+    name_at: impl Fn(usize) -> Option<&'k str>,
+) -> Option<usize> {
+    // At most half full: an empty slot ends every probe.
+    let mask = slots.len().checked_sub(1)?;
+    let mut i = name_hash(name) as usize & mask;
+    loop {
+        let at = usize::from(*slots.get(i)?).checked_sub(1)?;
+        if name_at(at)? == name {
+            return Some(at);
+        }
+        i = (i + 1) & mask;
+    }
+}
+
 /// An open-addressing table of `names` (linear probing, at most half full, a power of
 /// two long): each slot holds a name's position plus one, or 0 when empty. Built by
 /// `build.rs`; the crate itself only checks it in tests.
