@@ -43,7 +43,7 @@ fn main() {
         let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
         let dest = out_dir.join(index);
         let index_text = if index == "schema_index.rs" {
-            schema_records(&text, &out_dir)
+            schema_records(path, &text, &out_dir)
         } else {
             index_of(path, &text, header)
         };
@@ -72,12 +72,11 @@ fn slots_of(text: &str, header: usize) -> String {
     out
 }
 
-/// Encodes every type of the schema file `text` (strictly: a line or property shape
-/// that does not encode is an error of the generator), writes the records to
-/// `schema.bin` and the header line to `schema_header.json` in `out_dir`, and returns
-/// the `&[(key, start, end)]` expression of the records' ranges.
-fn schema_records(text: &str, out_dir: &std::path::Path) -> String {
-    let path = "schema/cfn.schemas";
+/// Encodes every type of the schema file `text` (read from `path`; strictly: a line or
+/// property shape that does not encode is an error of the generator), writes the
+/// records to `schema.bin` and the header line to `schema_header.json` in `out_dir`,
+/// and returns the `&[(key, start, end)]` expression of the records' ranges.
+fn schema_records(path: &str, text: &str, out_dir: &std::path::Path) -> String {
     let header = text.split('\n').next().unwrap_or_default();
     let regions = serde_json::from_str::<serde_json::Value>(header)
         .ok()

@@ -11,16 +11,16 @@ use sleuthc::schema::SchemaDb;
 use sleuthc::source::{LoadError, SourceLoader};
 use sleuthc::{compile, Mode, Options};
 
-// The allocator of the `sleuthc` binary, set up as it does (its first arena made small
-// before the first allocation, `keep_freed_memory` in `main`), so that in-process times
-// are those it sees (the system allocator is about a fifth slower here).
+// The allocator of the `sleuthc` binary, set up as it does (`alloc::set_up`, before the
+// first allocation), so that in-process times are those it sees (the system allocator
+// is about a fifth slower here).
 #[global_allocator]
 static GLOBAL: sleuthc::alloc::MiMalloc = sleuthc::alloc::MiMalloc;
 
 #[cfg(target_os = "linux")]
 #[used]
 #[link_section = ".init_array"]
-static SMALL_FIRST_ARENA: extern "C" fn() = sleuthc::alloc::small_first_arena;
+static SET_UP_ALLOCATOR: extern "C" fn() = sleuthc::alloc::set_up;
 
 struct NoImports;
 
@@ -80,7 +80,8 @@ const FLEET_TYPES: &[&str] = &[
 ];
 
 fn main() {
-    sleuthc::alloc::keep_freed_memory();
+    #[cfg(not(target_os = "linux"))]
+    sleuthc::alloc::set_up();
     // `cargo bench --bench phases -- parse FILE`: parse one file 100 times (for profilers).
     let args: Vec<String> = std::env::args().collect();
     // `cargo test --all-targets` runs benches once as tests: timings mean nothing in a

@@ -6,15 +6,23 @@
 pub const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t =
     libmimalloc_sys::mi_option_use_numa_nodes - 1;
 
-/// A run lasts milliseconds: memory freed is kept for the next allocation instead of
-/// being handed back to the OS after mimalloc's purge delay (which splits the arena's
-/// huge pages with `madvise` and refaults them: with mimalloc 3's default delay, 73
-/// calls in the 100-environment build and one more in the fleet's; with 2.x's, 28 in
-/// the fleet's). A default only: `MIMALLOC_PURGE_DELAY` in the environment still
-/// decides. Call it first thing in `main`, before any other thread exists.
-pub fn keep_freed_memory() {
-    // SAFETY: sets a process-wide option, before other threads exist (documented above).
+/// Sets mimalloc up for a run of milliseconds, each option a default that mimalloc's
+/// environment variable still overrides:
+/// - memory freed is kept for the next allocation instead of being handed back to the
+///   OS after mimalloc's purge delay (which splits the arena's huge pages with
+///   `madvise` and refaults them: with mimalloc 3's default delay, 73 calls in the
+///   100-environment build and one more in the fleet's);
+/// - the first arena is small ([`FIRST_ARENA_KIB`]).
+///
+/// It must run before the first allocation, which the Rust runtime makes before
+/// `main`: the binary and the benchmark run it from the process's constructors
+/// (`.init_array`) on Linux, and first thing in `main` elsewhere (where the first
+/// arena is by then made, so only the purge delay applies).
+pub extern "C" fn set_up() {
+    // SAFETY: sets process-wide options while the process is still single-threaded
+    // (constructors run before `main`, and `main` calls it before any thread exists).
     unsafe { libmimalloc_sys::mi_option_set_default(MI_OPTION_PURGE_DELAY, -1) };
+    small_first_arena();
 }
 
 /// `mi_option_arena_reserve` in mimalloc 3's `mi_option_t` (libmimalloc-sys does not
@@ -23,23 +31,18 @@ pub fn keep_freed_memory() {
 pub const MI_OPTION_ARENA_RESERVE: libmimalloc_sys::mi_option_t =
     libmimalloc_sys::mi_option_max_warnings + 3;
 
-/// The address space of mimalloc's first arena, in KiB (the option's unit): 64 MiB.
-pub const FIRST_ARENA_KIB: std::ffi::c_long = 64 * 1024;
-
-/// Makes mimalloc's first arena 64 MiB of address space instead of 1 GiB. An arena
-/// begins with its bitmaps, one bit per 64 KiB slice; for 1 GiB they fill the arena's
-/// first 2 MiB and a slice, so the first huge page was zeroed for a few cache lines of
-/// bitmap and the heap began in the second: the fleet's 4 MiB of heap touched three
-/// 2 MiB huge pages. A 64 MiB arena's bitmaps fit in its first slice and the heap
+/// The address space of mimalloc's first arena, in KiB (the option's unit): 64 MiB
+/// instead of 1 GiB. An arena begins with its bitmaps, one bit per 64 KiB slice; for
+/// 1 GiB they fill the arena's first 2 MiB and a slice, so the first huge page was
+/// zeroed for a few cache lines of bitmap and the heap began in the second: the
+/// fleet's 4 MiB of heap touched three 2 MiB huge pages. A 64 MiB arena's bitmaps fit in its first slice and the heap
 /// follows them: two huge pages (`AnonHugePages` at exit, 6,144 -> 4,096 kB), one
 /// zeroing of 2 MiB less. A program that needs more gets more arenas (the
-/// 200-environment build's peak RSS is the same). A default only:
-/// `MIMALLOC_ARENA_RESERVE` in the environment still decides. It must run before the
-/// first allocation, which the Rust runtime makes before `main`: `main.rs` calls it
-/// from the process's constructors (`.init_array`).
-pub extern "C" fn small_first_arena() {
-    // SAFETY: sets a process-wide option while the process is still single-threaded
-    // (constructors run before `main`).
+/// 200-environment build's peak RSS is the same).
+pub const FIRST_ARENA_KIB: std::ffi::c_long = 64 * 1024;
+
+fn small_first_arena() {
+    // SAFETY: as in `set_up`, its only caller outside tests.
     unsafe { libmimalloc_sys::mi_option_set_default(MI_OPTION_ARENA_RESERVE, FIRST_ARENA_KIB) };
 }
 

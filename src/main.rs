@@ -158,16 +158,16 @@ const EXIT_IO: u8 = 2;
 #[global_allocator]
 static GLOBAL: sleuthc::alloc::MiMalloc = sleuthc::alloc::MiMalloc;
 
-/// mimalloc's first arena is made small before the Rust runtime's first allocation,
-/// which precedes `main` (see `sleuthc::alloc::small_first_arena`). Elsewhere than
-/// Linux, mimalloc's default arena.
+/// mimalloc is set up before the Rust runtime's first allocation, which precedes `main`
+/// (`sleuthc::alloc::set_up`).
 #[cfg(target_os = "linux")]
 #[used]
 #[link_section = ".init_array"]
-static SMALL_FIRST_ARENA: extern "C" fn() = sleuthc::alloc::small_first_arena;
+static SET_UP_ALLOCATOR: extern "C" fn() = sleuthc::alloc::set_up;
 
 fn main() -> ExitCode {
-    sleuthc::alloc::keep_freed_memory();
+    #[cfg(not(target_os = "linux"))]
+    sleuthc::alloc::set_up();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
