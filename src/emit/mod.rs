@@ -8,6 +8,7 @@ pub mod dot;
 pub mod limits;
 pub mod manifest;
 pub mod mermaid;
+mod pretty;
 
 use serde::Serialize;
 
@@ -31,8 +32,8 @@ pub fn checkov_skip<'a>(
     crate::json!({ "skip": skip })
 }
 
-/// Pretty JSON (2-space indent, as `serde_json::to_string_pretty` writes it) with a
-/// trailing newline.
+/// Pretty JSON (2-space indent, byte for byte as `serde_json::to_string_pretty` writes
+/// it; [`pretty`] says why not with serde_json itself) with a trailing newline.
 pub fn to_json<T: Serialize>(value: &T) -> String {
     // Most templates are a few KiB to a few dozen. Starting at 32 KiB, most files
     // never grow, and larger ones grow once (growing by doubling from 8 KiB copied
@@ -44,126 +45,18 @@ pub fn to_json<T: Serialize>(value: &T) -> String {
     // 512 KiB pages of one block size each, so one size for most files keeps the heap
     // small (docs/PERFORMANCE.md has the measurements).
     let mut out = Vec::with_capacity(32 * 1024);
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, Pretty::default());
-    if value.serialize(&mut ser).is_err() {
+    if pretty::write(value, &mut out).is_err() {
         return "null\n".to_string();
     }
     out.push(b'\n');
     if out.len() < out.capacity() / 4 {
         out.shrink_to_fit();
     }
-    // SAFETY: serde_json writes only valid UTF-8 (the text of `str`s, escapes and
-    // ASCII punctuation; `serde_json::to_string` relies on the same), and `Pretty`
-    // adds only ASCII. Checking it again was 0.6 % of a fleet build's instructions.
+    // SAFETY: `pretty` writes only valid UTF-8: the text of `str`s (copied whole or
+    // split before an ASCII byte it escapes), ASCII escapes and punctuation, and
+    // numbers' ASCII digits. Checking it again was 0.6 % of a fleet build's
+    // instructions.
     unsafe { String::from_utf8_unchecked(out) }
-}
-
-/// serde_json's `PrettyFormatter` with a 2-space indent, byte for byte, but writing
-/// each line break and its indentation in one piece instead of one write per level
-/// (templates nest a dozen levels deep; this is most of pretty-printing's cost).
-#[derive(Default)]
-struct Pretty {
-    depth: usize,
-    has_value: bool,
-}
-
-/// A line break followed by enough indentation for 64 levels.
-const BREAK: [u8; 129] = {
-    let mut b = [b' '; 129];
-    b[0] = b'\n';
-    b
-};
-
-impl Pretty {
-    fn line<W: ?Sized + std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
-        let width = 1 + 2 * self.depth;
-        if width <= BREAK.len() {
-            return w.write_all(&BREAK[..width]);
-        }
-        w.write_all(b"\n")?;
-        for _ in 0..self.depth {
-            w.write_all(b"  ")?;
-        }
-        Ok(())
-    }
-
-    fn open<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        bracket: &[u8],
-    ) -> std::io::Result<()> {
-        self.depth += 1;
-        self.has_value = false;
-        w.write_all(bracket)
-    }
-
-    fn close<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        bracket: &[u8],
-    ) -> std::io::Result<()> {
-        self.depth -= 1;
-        if self.has_value {
-            self.line(w)?;
-        }
-        w.write_all(bracket)
-    }
-
-    /// Before an array item or an object key.
-    fn item<W: ?Sized + std::io::Write>(&self, w: &mut W, first: bool) -> std::io::Result<()> {
-        if !first {
-            w.write_all(b",")?;
-        }
-        self.line(w)
-    }
-}
-
-impl serde_json::ser::Formatter for Pretty {
-    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.open(w, b"[")
-    }
-
-    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.close(w, b"]")
-    }
-
-    fn begin_array_value<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        self.item(w, first)
-    }
-
-    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-
-    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.open(w, b"{")
-    }
-
-    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.close(w, b"}")
-    }
-
-    fn begin_object_key<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        self.item(w, first)
-    }
-
-    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        w.write_all(b": ")
-    }
-
-    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
 }
 
 #[cfg(test)]
@@ -171,21 +64,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pretty_is_serde_json_pretty_byte_for_byte() {
-        let mut deep = serde_json::json!("leaf");
-        for i in 0..70 {
-            deep = serde_json::json!({ "k": [deep, i, [], {}], "e": {} });
-        }
-        let samples = [
-            serde_json::json!(null),
-            serde_json::json!([]),
-            serde_json::json!({}),
-            serde_json::json!({ "a": [1, 2, { "b": "c\n\"d" }], "e": { "f": [] }, "g": {} }),
-            deep,
-        ];
-        for v in samples {
-            let want = serde_json::to_string_pretty(&v).expect("serialises") + "\n";
-            assert_eq!(to_json(&v), want);
-        }
+    fn files_end_with_a_newline() {
+        let v = serde_json::json!({ "a": [1, { "b": "c\n\"d" }], "e": {} });
+        let want = serde_json::to_string_pretty(&v).expect("serialises") + "\n";
+        assert_eq!(to_json(&v), want);
     }
 }
