@@ -3,11 +3,12 @@
 //! (`schema/handler-permissions.tsv`, generated with `cfn.schemas`). A pipeline's
 //! CloudFormation execution role is derived from them.
 
-const EMBEDDED: &str = include_str!("../../schema/handler-permissions.tsv");
+/// `schema/handler-permissions.tsv` with the lines of the stdlib's types first (`build.rs`).
+const EMBEDDED: &str = include_str!(concat!(env!("OUT_DIR"), "/handler-permissions.tsv"));
 const IAM_RESOURCES: &str = include_str!("../../schema/iam-resources.tsv");
 
-/// A sorted `key<TAB>rest` table and its build-time index (`build.rs`): each key with
-/// the byte range of its `rest`.
+/// A `key<TAB>rest` table and its build-time index (`build.rs`): each key, in sorted
+/// order, with the byte range of its `rest`.
 struct Table {
     text: &'static str,
     index: &'static [(&'static str, u32, u32)],
