@@ -270,7 +270,7 @@ fn stdlib_checks_with_zero_diagnostics() {
     src.push_str("environments { env dev { account = \"111111111111\", regions = [\"us-east-1\"] } }\nstack minimal { resource topic: AWS::SNS::Topic {} }\n");
     let c = compile(
         "stdlib-check.sleuth",
-        src,
+        src.clone(),
         &common::RepoLoader,
         &Options::default(),
         Mode::Check,
@@ -279,6 +279,16 @@ fn stdlib_checks_with_zero_diagnostics() {
         c.diagnostics.is_empty(),
         "stdlib diagnostics:\n{}",
         common::render(&c)
+    );
+    // A build checks the program's own bodies; the stdlib's are checked here.
+    let (parsed, _) = sleuthc::resolve::load("stdlib-check.sleuth", src, &common::RepoLoader);
+    let (checked, mut diags) = sleuthc::resolve::resolve(parsed);
+    sleuthc::resolve::check_stdlib(&checked, &mut diags);
+    let diags = diags.into_vec();
+    assert!(
+        diags.is_empty(),
+        "stdlib diagnostics:\n{}",
+        sleuthc::diagnostics::render_human(&checked.sources, &diags, false)
     );
 }
 

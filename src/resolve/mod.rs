@@ -15,6 +15,7 @@ use crate::span::Span;
 use crate::syntax::ast;
 use crate::types::Type;
 
+pub use check::check_stdlib;
 pub use load::{load, Parsed};
 
 /// A declared parameter, field or component parameter with its resolved type.
