@@ -16,9 +16,9 @@
 //!
 //! The records and permission lines of the types the standard library declares are
 //! laid out first, together (the index is still sorted by name): the binary maps its
-//! data from the file 64 KiB at a time as it first touches it, and a build that
-//! looked up the fleet's 25 types in name order touched 11 such stretches of the
-//! schema data and 6 of the permissions, each a page fault. Which types come first
+//! data from the file 64 KiB at a time as it first touches it, and the fleet's
+//! lookups, with the data in name order, touched 11 such stretches of the schema
+//! records and 6 of the permissions, each a page fault. Which types come first
 //! changes only where their bytes sit, never what a lookup returns.
 
 use std::fmt::Write as _;

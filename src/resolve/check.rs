@@ -1,8 +1,9 @@
 //! Static checks of every stack and component body of the program, whether or not it
-//! is ever instantiated (the standard library's, which do not depend on the program,
-//! are checked by its tests through [`check_stdlib`]): names resolve (with did-you-mean), resource types and their
+//! is ever instantiated: names resolve (with did-you-mean), resource types and their
 //! top-level properties exist in the CloudFormation schemas, required properties are
-//! present, GetAtt attributes exist, and calls pass the right arguments.
+//! present, GetAtt attributes exist, and calls pass the right arguments. The standard
+//! library's bodies, which do not depend on the program, are checked by its tests
+//! through [`check_stdlib`].
 //! Value-level checks (types of computed values, nested properties) happen during
 //! expansion, where the values are known.
 
@@ -84,11 +85,11 @@ pub fn check_program(program: &Checked, diags: &mut Diagnostics) {
             c.expr(e);
         });
     }
-    // The standard library's bodies are checked by its tests (`stdlib_checks_with_zero_
-    // diagnostics`), not in every build: nothing in them depends on the program that
-    // imports them (a component sees its parameters, its module's imports and the
-    // globals), and they can only call one another. They were most of this phase's
-    // work: 40 KB of stdlib source against the fleet's 6.5 KB.
+    // The standard library's bodies are checked by its tests (`check_stdlib`), not in
+    // every build: nothing in them depends on the program that imports them (a
+    // component sees its parameters, its module's imports and the globals), and they
+    // can only call one another. They were most of this phase's work: 40 KB of stdlib
+    // source against the fleet's 6.5 KB.
     let calls = check_components(program, diags, |source| *source == Origin::User);
     recursive_components(program, &calls, diags);
     for p in program.params.iter().chain(&program.fields) {
