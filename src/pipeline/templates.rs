@@ -1170,10 +1170,7 @@ fn exec_actions(
     if !ok {
         return None;
     }
-    // IAM actions are case-insensitive: sorted by their lower case, computed once per
-    // action (a few hundred) rather than in each of the sort's thousands of comparisons.
-    actions.sort_by_cached_key(|a| a.to_ascii_lowercase());
-    actions.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+    let actions = sorted_case_insensitively(actions);
     // IAM actions on roles, instance profiles and policies are scoped to the names
     // CloudFormation gives the app's resources (`<stack name>-<id>-<suffix>`, or the
     // name a template sets): the role cannot touch the account's other roles.
@@ -1186,6 +1183,25 @@ fn exec_actions(
         }
     }
     Some(ExecActions { iam, anywhere })
+}
+
+/// IAM actions are case-insensitive: `actions` sorted by their lower case, each once
+/// (stably: of two spellings of one action, the first listed is kept). The lower case
+/// is computed once per action rather than in each of the sort's thousands of
+/// comparisons, into one buffer rather than a string each (a few hundred actions, for
+/// each set of types deployed together).
+fn sorted_case_insensitively(actions: Vec<&'static str>) -> Vec<&'static str> {
+    let mut folded = actions.concat();
+    folded.make_ascii_lowercase();
+    let mut keyed: Vec<(&str, &'static str)> = Vec::with_capacity(actions.len());
+    let mut start = 0;
+    for a in actions {
+        keyed.push((&folded[start..start + a.len()], a));
+        start += a.len();
+    }
+    keyed.sort_by(|x, y| x.0.cmp(y.0));
+    keyed.dedup_by(|x, y| x.0 == y.0);
+    keyed.into_iter().map(|(_, a)| a).collect()
 }
 
 /// The handler permissions of every resource type deployed to `b`, as managed
@@ -1648,4 +1664,27 @@ pub fn bootstrap_targets<'a>(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_are_sorted_and_kept_once_whatever_their_case() {
+        let actions = vec![
+            "s3:PutObject",
+            "ec2:createTags",
+            "EC2:CreateTags",
+            "ec2:CreateVpc",
+            "ec2:CreateVPC",
+            "a:b",
+            "s3:PutObject",
+        ];
+        assert_eq!(
+            sorted_case_insensitively(actions),
+            ["a:b", "ec2:createTags", "ec2:CreateVpc", "s3:PutObject"]
+        );
+        assert!(sorted_case_insensitively(Vec::new()).is_empty());
+    }
 }
