@@ -256,8 +256,9 @@ fn stdlib_components() -> Vec<(String, String)> {
 
 #[test]
 fn stdlib_checks_with_zero_diagnostics() {
-    // A program that imports every stdlib module checks each component body, called or not.
-    // Import every component by name so unknown-import checks run too.
+    // A program that imports every stdlib component by name, so that the imports are
+    // checked; then each stdlib body, called or not (`check_stdlib`: a build checks
+    // only the program's own bodies).
     let names = stdlib_components();
     assert!(
         names.len() >= 10,
@@ -280,7 +281,6 @@ fn stdlib_checks_with_zero_diagnostics() {
         "stdlib diagnostics:\n{}",
         common::render(&c)
     );
-    // A build checks the program's own bodies; the stdlib's are checked here.
     let (parsed, _) = sleuthc::resolve::load("stdlib-check.sleuth", src, &common::RepoLoader);
     let (checked, mut diags) = sleuthc::resolve::resolve(parsed);
     sleuthc::resolve::check_stdlib(&checked, &mut diags);

@@ -1187,9 +1187,9 @@ fn exec_actions(
 
 /// IAM actions are case-insensitive: `actions` sorted by their lower case, each once
 /// (stably: of two spellings of one action, the first listed is kept). The lower case
-/// is computed once per action rather than in each of the sort's thousands of
-/// comparisons, into one buffer rather than a string each (a few hundred actions, for
-/// each set of types deployed together).
+/// is computed once per action rather than in each of the sort's comparisons, into one
+/// buffer rather than a string each (dozens to hundreds of actions, for each set of
+/// types deployed together).
 fn sorted_case_insensitively(actions: Vec<&'static str>) -> Vec<&'static str> {
     let mut folded = actions.concat();
     folded.make_ascii_lowercase();
