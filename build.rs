@@ -1,7 +1,8 @@
 //! Indexes the embedded data files at build time, so that opening them at run time
 //! costs nothing. Each is a sorted file of `key<TAB>rest` lines; for each this writes
-//! `$OUT_DIR/<name>_index.rs`, an array of `(key, start, end)` with the byte range of
-//! each line's `rest` in the file, and `$OUT_DIR/<name>_slots.rs`, a hash table of its
+//! `$OUT_DIR/<name>_index.rs`, an array of `(key, start, end)` in key order with the
+//! byte range of each line's `rest` in the embedded data (the file itself, or what
+//! is made from it below), and `$OUT_DIR/<name>_slots.rs`, a hash table of its
 //! keys (`lines::slots`): a binary search over the keys touched a dozen of them,
 //! scattered in memory, for every lookup.
 //! - `schema/cfn.schemas` (after its header line): each type's JSON, encoded into its
@@ -10,8 +11,9 @@
 //!   shapes: 1.3 M instructions of the fleet's build. Its header line goes to
 //!   `schema_header.json`. Scanning 2.3 MB for line starts was about 5 % of a small
 //!   build.
-//! - `schema/handler-permissions.tsv`: each type's handler permissions. Splitting and
-//!   sorting its 500 KB was 2.5 % of the fleet's build.
+//! - `schema/handler-permissions.tsv`: each type's handler permissions, embedded from a
+//!   copy in `$OUT_DIR` with its lines reordered (below). Splitting and sorting its
+//!   500 KB was 2.5 % of the fleet's build.
 //! - `schema/iam-resources.tsv`: the resource types of each IAM action.
 //!
 //! The records and permission lines of the types the standard library declares are
