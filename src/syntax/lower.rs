@@ -37,6 +37,16 @@ static PRATT: std::sync::LazyLock<PrattParser<Rule>> = std::sync::LazyLock::new(
         .op(Op::prefix(Rule::not_op) | Op::prefix(Rule::neg_op))
 });
 
+/// What ends an `if` chain (see `Lower::if_chain`).
+enum ChainEnd<'i> {
+    /// `else { .. }`: the block, or the expression in it.
+    Else(Pair<'i, Rule>),
+    /// No `else` (only statements may leave it out): an empty span at the chain's end.
+    Missing(Span),
+    /// A clause past `MAX_TREE_DEPTH`, reported: the span from its `if` to the end.
+    TooDeep(Span),
+}
+
 /// The children of a pair in order, without keyword tokens.
 struct Cursor<'i> {
     items: std::vec::IntoIter<Pair<'i, Rule>>,
@@ -411,30 +421,71 @@ impl Lower<'_> {
         }
     }
 
+    /// `if a { .. } else if b { .. } else { .. }`: the `else if`s nest in the tree.
     fn if_stmt(&mut self, p: Pair<'_, Rule>) -> Statement {
-        let span = self.span(&p);
-        let mut c = Cursor::new(p);
-        let cond = self.expr(c.next().expect("grammar: if condition"));
-        let then = self.block(c.next().expect("grammar: if block"));
-        let otherwise = c.next().map(|e| match e.as_rule() {
-            // `else if` chains nest without brackets.
-            Rule::if_stmt if !self.too_deep(&e, 1) => {
-                self.depth += 1;
-                let b = Block {
-                    statements: vec![self.if_stmt(e)],
-                };
-                self.depth -= 1;
-                b
+        let (clauses, mut otherwise) =
+            self.if_chain(p, Rule::else_if, Self::block, |this, end| match end {
+                ChainEnd::Else(e) => Some(this.block(e)),
+                ChainEnd::Missing(_) => None,
+                ChainEnd::TooDeep(_) => Some(Block::default()),
+            });
+        let mut clauses = clauses.into_iter().rev().peekable();
+        loop {
+            let (cond, then, span) = clauses.next().expect("grammar: an if has a condition");
+            let statement = Statement::If {
+                cond,
+                then,
+                otherwise,
+                span,
+            };
+            if clauses.peek().is_none() {
+                return statement;
             }
-            Rule::if_stmt => Block::default(),
-            _ => self.block(e),
-        });
-        Statement::If {
-            cond,
-            then,
-            otherwise,
-            span,
+            otherwise = Some(Block {
+                statements: vec![statement],
+            });
         }
+    }
+
+    /// The clauses of an `if` chain, which the grammar repeats (`if a {..} else if b
+    /// {..} ... else {..}`, each `else if` a `clause_rule`), each lowered one level
+    /// deeper than the one before, with the span from its `if` to the chain's end; then
+    /// what ends the chain, lowered at the last clause's depth. A clause past
+    /// [`MAX_TREE_DEPTH`] is reported, and it and the rest of the chain left out.
+    fn if_chain<'i, T, E>(
+        &mut self,
+        p: Pair<'i, Rule>,
+        clause_rule: Rule,
+        mut then: impl FnMut(&mut Self, Pair<'i, Rule>) -> T,
+        end: impl FnOnce(&mut Self, ChainEnd<'i>) -> E,
+    ) -> (Vec<(Expr, T, Span)>, E) {
+        let (start, chain_end) = (p.as_span().start(), p.as_span().end());
+        let depth = self.depth;
+        let mut c = Cursor::new(p);
+        let mut clauses = Vec::new();
+        let mut clause = |this: &mut Self, c: &mut Cursor<'i>, start| {
+            let cond = this.expr(c.next().expect("grammar: if condition"));
+            let body = then(this, c.next().expect("grammar: if body"));
+            clauses.push((cond, body, Span::new(this.file, start, chain_end)));
+        };
+        clause(self, &mut c, start);
+        let last = loop {
+            let Some(e) = c.next() else {
+                break ChainEnd::Missing(Span::new(self.file, chain_end, chain_end));
+            };
+            if e.as_rule() != clause_rule {
+                break ChainEnd::Else(e);
+            }
+            let start = e.as_span().start();
+            if self.too_deep(&e, 1) {
+                break ChainEnd::TooDeep(Span::new(self.file, start, chain_end));
+            }
+            self.depth += 1;
+            clause(self, &mut Cursor::new(e), start);
+        };
+        let otherwise = end(self, last);
+        self.depth = depth;
+        (clauses, otherwise)
     }
 
     fn for_stmt(&mut self, p: Pair<'_, Rule>) -> Statement {
@@ -704,31 +755,31 @@ impl Lower<'_> {
             Rule::paren => {
                 return self.expr(Cursor::new(p).next().expect("grammar: parenthesised"))
             }
-            Rule::if_expr => {
-                let mut c = Cursor::new(p);
-                let cond = self.expr(c.next().expect("grammar: if condition"));
-                let then = self.expr(c.next().expect("grammar: then"));
-                let e = c.next().expect("grammar: else");
-                // `else if` chains nest without brackets.
-                let otherwise = if e.as_rule() != Rule::if_expr {
-                    self.expr(e)
-                } else if self.too_deep(&e, 1) {
-                    Expr {
-                        kind: ExprKind::Error,
-                        span: self.span(&e),
-                    }
-                } else {
-                    self.depth += 1;
-                    let x = self.primary(e);
-                    self.depth -= 1;
-                    x
-                };
-                ExprKind::If(Box::new(cond), Box::new(then), Box::new(otherwise))
-            }
+            Rule::if_expr => return self.if_expr(p),
             Rule::list_comp => self.list_comp(p),
             _ => ExprKind::Error,
         };
         Expr { kind, span }
+    }
+
+    /// `if a { x } else if b { y } else { z }` as a value: the `else if`s nest as in
+    /// [`Lower::if_stmt`], an error in their place past [`MAX_TREE_DEPTH`].
+    fn if_expr(&mut self, p: Pair<'_, Rule>) -> Expr {
+        let (clauses, otherwise) =
+            self.if_chain(p, Rule::else_if_expr, Self::expr, |this, end| match end {
+                ChainEnd::Else(e) => this.expr(e),
+                ChainEnd::TooDeep(span) | ChainEnd::Missing(span) => Expr {
+                    kind: ExprKind::Error,
+                    span,
+                },
+            });
+        clauses
+            .into_iter()
+            .rev()
+            .fold(otherwise, |otherwise, (cond, then, span)| Expr {
+                kind: ExprKind::If(Box::new(cond), Box::new(then), Box::new(otherwise)),
+                span,
+            })
     }
 
     fn duration(&mut self, p: &Pair<'_, Rule>, span: Span) -> ExprKind {

@@ -37,17 +37,26 @@ pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> Option<ast::M
     }
     // Bounds the work pest may do on hostile input (backtracking) instead of hanging.
     pest::set_call_limit(std::num::NonZeroUsize::new(50_000_000));
-    match SleuthParser::parse(Rule::file, text) {
-        Ok(mut pairs) => {
-            let file_pair = pairs.next()?;
-            Some(lower::lower_file(file, file_pair, diags))
+    // The grammar recurses only through brackets, at most `MAX_NESTING` deep (checked
+    // above): pest and the lowering then need under 1 MiB of stack in a debug build
+    // (`tests/robustness.rs`, `nesting_to_the_limit_parses`), half that optimised. A
+    // thread with less left (a test's has 2 MiB) parses on a stack segment of its own.
+    stacker::maybe_grow(PARSE_STACK, 4 * PARSE_STACK, || {
+        match SleuthParser::parse(Rule::file, text) {
+            Ok(mut pairs) => {
+                let file_pair = pairs.next()?;
+                Some(lower::lower_file(file, file_pair, diags))
+            }
+            Err(e) => {
+                diags.push(rules::syntax_error(file, text, e));
+                None
+            }
         }
-        Err(e) => {
-            diags.push(rules::syntax_error(file, text, e));
-            None
-        }
-    }
+    })
 }
+
+/// The stack a parse may need, with room to spare: see [`parse`].
+const PARSE_STACK: usize = 2 << 20;
 
 /// The first bracket or interpolation past [`MAX_NESTING`], before pest sees the text.
 /// Strings are scanned as strings: `"((("` opens nothing, `"#"` is no comment, and

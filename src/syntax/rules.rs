@@ -64,6 +64,8 @@ fn phrase(rule: Rule) -> &'static str {
         Rule::resource_key => "`[key]`",
         Rule::output_stmt => "an output",
         Rule::if_stmt => "`if`",
+        Rule::else_if => "`if`",
+        Rule::cond => "a condition",
         Rule::for_stmt => "`for`",
         Rule::assign_stmt => "`name = value`",
         Rule::assign_op => "`=`",
@@ -104,6 +106,7 @@ fn phrase(rule: Rule) -> &'static str {
         Rule::primary => "a value",
         Rule::paren => "`(`",
         Rule::if_expr => "`if`",
+        Rule::else_if_expr => "`if`",
         Rule::list_comp => "a list comprehension",
         Rule::comp_filter => "`if`",
         Rule::list => "a list",
@@ -178,6 +181,19 @@ pub fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Di
         .min(text.len());
     let token = &text[start.min(text.len())..token_end];
     let span = Span::new(file, start, token_end.max(start));
+    // `if if a { b } else { c } { ... }`: the grammar keeps a condition's operands from
+    // being bare `if` expressions (they would nest without brackets).
+    let bare_if = matches!(&e.variant,
+        pest::error::ErrorVariant::ParsingError { negatives, .. } if negatives.contains(&Rule::kw_if));
+    if bare_if && token.starts_with("if") {
+        return Diagnostic::error(
+            Code::Syntax,
+            Span::new(file, start, start + 2),
+            "an `if` expression in a condition must be in parentheses",
+        )
+        .with_label("this `if` is part of the condition")
+        .with_help("write `(if a { b } else { c })`, or bind it first with `let`");
+    }
     let found = if token.is_empty() {
         "end of file".to_string()
     } else {
