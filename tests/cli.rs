@@ -567,6 +567,45 @@ fn a_byte_order_mark_is_ignored() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
+/// Output into a pipe nobody reads is an I/O error (exit status 2), not a death by
+/// SIGPIPE: the binary ignores the signal, as the Rust runtime's start-up would.
+#[cfg(unix)]
+#[test]
+fn writing_into_a_closed_pipe_is_an_io_error() {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let o = Command::new(env!("CARGO_BIN_EXE_sleuthc"))
+        .args(["graph", "examples/tablesleuth/envs.sleuth"])
+        .current_dir(common::root())
+        .stdout(writer)
+        .output()
+        .expect("the binary runs");
+    assert_eq!(o.status.code(), Some(2), "{:?} {}", o.status, stderr(&o));
+}
+
+/// Started with its standard descriptors closed (as a careless script or a daemon may
+/// start it), the binary still builds; on Linux it has opened `/dev/null` in their
+/// places first, and stops if that gives any other descriptor.
+#[cfg(unix)]
+#[test]
+fn closed_standard_descriptors_are_not_taken_by_files() {
+    let dir = tmp("closed-fds");
+    let out = dir.path().join("out");
+    let o = Command::new("sh")
+        .args([
+            "-c",
+            "exec \"$0\" build examples/hello-bucket/envs.sleuth -o \"$1\" <&- >&- 2>&-",
+            env!("CARGO_BIN_EXE_sleuthc"),
+            out.to_str().unwrap(),
+        ])
+        .current_dir(common::root())
+        .output()
+        .expect("sh runs");
+    assert_eq!(o.status.code(), Some(0), "{:?}", o.status);
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).expect("a manifest");
+    assert!(manifest.starts_with('{'), "{manifest}");
+}
+
 #[test]
 fn graph_prints_to_stdout_in_every_format() {
     let file = "examples/tablesleuth/envs.sleuth";
