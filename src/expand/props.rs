@@ -215,15 +215,33 @@ fn merge_references(out: &mut Vec<ResourceDependency>, found: Vec<ResourceDepend
 /// substitution map defines). Returns, from the same walk, whether the value may read
 /// something at deploy time (`CfnResource::reads_at_deploy`), by the same tests as
 /// the bootstrap templates' walk for read permissions.
+///
+/// A target already in `out` by the same mechanism is not added again, whatever its
+/// span: every caller merges what it finds with [`merge_references`], which keeps the
+/// first of each anyway, and this way a reference found twice (at the expression that
+/// made it, then in the whole property) is not copied twice.
 fn references(json: &Json, span: Span, out: &mut Vec<ResourceDependency>) -> bool {
-    fn push(out: &mut Vec<ResourceDependency>, target: &str, kind: RefKind, span: Span) {
-        if !out
-            .iter()
-            .any(|d| d.target == target && d.kind == kind && d.span == span)
-        {
+    /// `RefKind` borrowed: an attribute's name is copied only for a new dependency.
+    #[derive(Clone, Copy)]
+    enum Kind<'j> {
+        Ref,
+        GetAtt(&'j str),
+        Sub,
+    }
+    fn push(out: &mut Vec<ResourceDependency>, target: &str, kind: Kind<'_>, span: Span) {
+        let same = |d: &RefKind| match (kind, d) {
+            (Kind::Ref, RefKind::Ref) | (Kind::Sub, RefKind::Sub) => true,
+            (Kind::GetAtt(a), RefKind::GetAtt(b)) => a == b,
+            _ => false,
+        };
+        if !out.iter().any(|d| d.target == target && same(&d.kind)) {
             out.push(ResourceDependency {
                 target: target.to_string(),
-                kind,
+                kind: match kind {
+                    Kind::Ref => RefKind::Ref,
+                    Kind::GetAtt(a) => RefKind::GetAtt(a.to_string()),
+                    Kind::Sub => RefKind::Sub,
+                },
                 span,
             });
         }
@@ -234,15 +252,15 @@ fn references(json: &Json, span: Span, out: &mut Vec<ResourceDependency>) -> boo
             let mut reads = super::stack_output_read(o).is_some();
             for (key, v) in o {
                 match (key.as_str(), v) {
-                    ("Ref", Json::String(id)) => push(out, id, RefKind::Ref, span),
+                    ("Ref", Json::String(id)) => push(out, id, Kind::Ref, span),
                     ("Fn::GetAtt", Json::Array(a)) => {
                         if let [Json::String(id), Json::String(attr)] = a.as_slice() {
-                            push(out, id, RefKind::GetAtt(attr.to_string()), span);
+                            push(out, id, Kind::GetAtt(attr), span);
                         }
                     }
                     ("Fn::Sub", Json::String(t)) => {
                         for id in sub_variables(t) {
-                            push(out, id, RefKind::Sub, span);
+                            push(out, id, Kind::Sub, span);
                         }
                     }
                     ("Fn::Sub", Json::Array(a)) => {
@@ -250,7 +268,7 @@ fn references(json: &Json, span: Span, out: &mut Vec<ResourceDependency>) -> boo
                             let defined = a.get(1).and_then(Json::as_object);
                             for id in sub_variables(t) {
                                 if !defined.is_some_and(|m| m.contains_key(id)) {
-                                    push(out, id, RefKind::Sub, span);
+                                    push(out, id, Kind::Sub, span);
                                 }
                             }
                         }
