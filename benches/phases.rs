@@ -15,7 +15,7 @@ use sleuthc::{compile, Mode, Options};
 // first allocation), so that in-process times are those it sees (the system allocator
 // is about a fifth slower here).
 #[global_allocator]
-static GLOBAL: sleuthc::alloc::MiMalloc = sleuthc::alloc::MiMalloc;
+static GLOBAL: sleuthc::alloc::Allocator = sleuthc::alloc::Allocator;
 
 #[cfg(target_os = "linux")]
 #[used]

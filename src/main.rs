@@ -157,12 +157,14 @@ const EXIT_SUCCESS: u8 = 0;
 const EXIT_DIAGNOSTICS: u8 = 1;
 const EXIT_IO: u8 = 2;
 
-// The compiler allocates many small values; mimalloc is markedly faster than the
-// system allocator for that (see docs/PERFORMANCE.md).
+// The compiler allocates many small values: the main thread's region, then mimalloc,
+// are markedly faster than the system allocator for that (see `sleuthc::alloc` and
+// docs/PERFORMANCE.md).
 #[global_allocator]
-static GLOBAL: sleuthc::alloc::MiMalloc = sleuthc::alloc::MiMalloc;
+static GLOBAL: sleuthc::alloc::Allocator = sleuthc::alloc::Allocator;
 
-/// mimalloc is set up before the Rust runtime's first allocation, which precedes `main`
+/// The allocator is set up (the region mapped, mimalloc's options set) before the first
+/// allocation, which the Rust runtime's start-up or ours makes before `sleuthc_main`
 /// (`sleuthc::alloc::set_up`).
 #[cfg(target_os = "linux")]
 #[used]
