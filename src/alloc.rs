@@ -233,9 +233,9 @@ mod owner {
             return;
         }
         let start = (base as usize).next_multiple_of(HUGE);
-        // Transparent huge pages where the system gives them only when asked: a 4 KiB
-        // fault costs this VM 2.8 µs, so a megabyte of them costs more than zeroing a
-        // 2 MiB page (docs/PERFORMANCE.md).
+        // Transparent huge pages, asked for (systems set to `madvise` give them only
+        // then): a 4 KiB fault costs this VM 2.8 µs, so a megabyte of them costs more
+        // than zeroing one 2 MiB page (docs/PERFORMANCE.md).
         // SAFETY: advice on part of the mapping just made.
         unsafe {
             libc::madvise(
