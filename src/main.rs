@@ -191,7 +191,8 @@ fn main() -> std::process::ExitCode {
 /// instead of it on Linux, where it also installs a handler that reports a stack
 /// overflow by name: finding the main thread's stack for that (glibc reads
 /// `/proc/self/maps`), mapping an alternate signal stack and unmapping it at exit cost
-/// about 0.1 ms, 2 % of a fleet build (docs/PERFORMANCE.md). Without the handler an
+/// an empty program about 0.1 ms, and the fleet's build 0.03-0.06 ms at the 10th
+/// percentile (docs/PERFORMANCE.md). Without the handler an
 /// overflow is a plain SIGSEGV; the compiler's recursion is bounded, or grows its
 /// stack (stacker), so that none happens.
 #[cfg(all(target_os = "linux", not(test)))]

@@ -588,7 +588,7 @@ fn writing_into_a_closed_pipe_is_an_io_error() {
 /// places first, and stops if that gives any other descriptor.
 #[cfg(unix)]
 #[test]
-fn closed_standard_descriptors_are_not_taken_by_files() {
+fn builds_with_its_standard_descriptors_closed() {
     let dir = tmp("closed-fds");
     let out = dir.path().join("out");
     let o = Command::new("sh")

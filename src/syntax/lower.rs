@@ -423,28 +423,30 @@ impl Lower<'_> {
 
     /// `if a { .. } else if b { .. } else { .. }`: the `else if`s nest in the tree.
     fn if_stmt(&mut self, p: Pair<'_, Rule>) -> Statement {
-        let (clauses, mut otherwise) =
+        let (mut clauses, otherwise) =
             self.if_chain(p, Rule::else_if, Self::block, |this, end| match end {
                 ChainEnd::Else(e) => Some(this.block(e)),
                 ChainEnd::Missing(_) => None,
                 ChainEnd::TooDeep(_) => Some(Block::default()),
             });
-        let mut clauses = clauses.into_iter().rev().peekable();
-        loop {
-            let (cond, then, span) = clauses.next().expect("grammar: an if has a condition");
-            let statement = Statement::If {
+        let (cond, then, span) = clauses.pop().expect("if_chain: the first clause");
+        let last = Statement::If {
+            cond,
+            then,
+            otherwise,
+            span,
+        };
+        clauses
+            .into_iter()
+            .rev()
+            .fold(last, |inner, (cond, then, span)| Statement::If {
                 cond,
                 then,
-                otherwise,
+                otherwise: Some(Block {
+                    statements: vec![inner],
+                }),
                 span,
-            };
-            if clauses.peek().is_none() {
-                return statement;
-            }
-            otherwise = Some(Block {
-                statements: vec![statement],
-            });
-        }
+            })
     }
 
     /// The clauses of an `if` chain, which the grammar repeats (`if a {..} else if b
